@@ -1,0 +1,1 @@
+export { AckerBolt } from './acker-bolt.js';

@@ -1,0 +1,88 @@
+import { FailedError, ReportedFailedError } from '../common/index.js';
+import type { TopologyConfig } from '../config/index.js';
+import type { Tuple, Values } from '../tuple/index.js';
+import type { BasicOutputCollector, OutputCollector } from './collectors.js';
+import type { BasicBolt, Bolt, OutputFieldsDeclarer } from './components.js';
+import type { TopologyContext } from './context.js';
+
+/** Anchors every emit to the input being executed. */
+class BasicCollector implements BasicOutputCollector {
+  constructor(
+    private readonly out: OutputCollector,
+    private readonly input: Tuple,
+  ) {}
+
+  emit(a: string | Values, b?: Values): number[] {
+    return typeof a === 'string' ? this.out.emit(a, this.input, b ?? []) : this.out.emit(this.input, a);
+  }
+
+  emitDirect(taskId: number, a: string | Values, b?: Values): void {
+    if (typeof a === 'string') this.out.emitDirect(taskId, a, this.input, b ?? []);
+    else this.out.emitDirect(taskId, this.input, a);
+  }
+
+  resetTimeout(): void {
+    this.out.resetTimeout(this.input);
+  }
+
+  reportError(error: unknown): void {
+    this.out.reportError(error);
+  }
+}
+
+/**
+ * Runs a {@link BasicBolt} as a {@link Bolt} (Storm's `BasicBoltExecutor`): ack when execute
+ * returns, fail on {@link FailedError}, fail and report on {@link ReportedFailedError}; any other
+ * error propagates to the executor, which reports it and fails the input.
+ */
+export class BasicBoltExecutor implements Bolt {
+  private collector!: OutputCollector;
+
+  constructor(readonly bolt: BasicBolt) {}
+
+  prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): void | Promise<void> {
+    this.collector = collector;
+    return this.bolt.prepare?.(config, context);
+  }
+
+  execute(input: Tuple): void | Promise<void> {
+    // One collector per input: an async execute may still emit after the next input has started.
+    const basic = new BasicCollector(this.collector, input);
+    let result: void | Promise<void>;
+    try {
+      result = this.bolt.execute(input, basic);
+    } catch (err) {
+      this.settle(input, err);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      return (result as Promise<void>).then(
+        () => this.collector.ack(input),
+        (err: unknown) => this.settle(input, err),
+      );
+    }
+    this.collector.ack(input);
+    return undefined;
+  }
+
+  private settle(input: Tuple, err: unknown): void {
+    if (err instanceof ReportedFailedError) {
+      this.collector.reportError(err);
+      this.collector.fail(input);
+      return;
+    }
+    if (err instanceof FailedError) {
+      this.collector.fail(input);
+      return;
+    }
+    throw err;
+  }
+
+  cleanup(): void | Promise<void> {
+    return this.bolt.cleanup?.();
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    this.bolt.declareOutputFields?.(declarer);
+  }
+}

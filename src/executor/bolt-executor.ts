@@ -1,0 +1,278 @@
+import { BasicBoltExecutor, isBasicBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import { ComponentError, describe } from '../common/index.js';
+import type { TopologyConfig } from '../config/index.js';
+import {
+  ACKER_ACK_STREAM,
+  ACKER_FAIL_STREAM,
+  ACKER_RESET_TIMEOUT_STREAM,
+  DEFAULT_STREAM,
+  TupleImpl,
+  type Tuple,
+  type Values,
+} from '../tuple/index.js';
+import { TaskEmitter, type StreamRoute } from './emitter.js';
+import type { ExecutorEnv } from './env.js';
+import { ReceiveQueue } from './receive-queue.js';
+import { TaskStats } from './stats.js';
+import { TaskContext } from './task-context.js';
+import { makeTickTuple, sampleInterval } from './ticks.js';
+
+function toAnchorList(anchors: Anchors): readonly TupleImpl[] | null {
+  if (anchors === null || anchors === undefined) return null;
+  if (anchors instanceof TupleImpl) return [anchors];
+  return anchors as readonly TupleImpl[];
+}
+
+/** The collector handed to a bolt task: emits through its emitter, acks through the ackers. */
+class BoltCollector implements OutputCollector {
+  private readonly ackRoute: StreamRoute | null;
+  private readonly failRoute: StreamRoute | null;
+  private readonly resetRoute: StreamRoute | null;
+
+  constructor(
+    private readonly emitter: TaskEmitter,
+    private readonly stats: TaskStats,
+    private readonly context: TaskContext,
+    private readonly env: ExecutorEnv,
+    acking: boolean,
+  ) {
+    this.ackRoute = acking ? emitter.route(ACKER_ACK_STREAM) : null;
+    this.failRoute = acking ? emitter.route(ACKER_FAIL_STREAM) : null;
+    this.resetRoute = acking ? emitter.route(ACKER_RESET_TIMEOUT_STREAM) : null;
+  }
+
+  emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
+    switch (arguments.length) {
+      case 1:
+        return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, 0n);
+      case 2:
+        return typeof a === 'string'
+          ? this.emitter.emit(this.emitter.route(a), b as Values, -1, null, 0n)
+          : this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, -1, toAnchorList(a as Anchors), 0n);
+      default:
+        return this.emitter.emit(this.emitter.route(a as string), c as Values, -1, toAnchorList(b as Anchors), 0n);
+    }
+  }
+
+  emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
+    switch (arguments.length) {
+      case 2:
+        this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, 0n);
+        return;
+      case 3:
+        if (typeof a === 'string') this.emitter.emit(this.emitter.route(a), b as Values, taskId, null, 0n);
+        else this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, taskId, toAnchorList(a as Anchors), 0n);
+        return;
+      default:
+        this.emitter.emit(this.emitter.route(a as string), c as Values, taskId, toAnchorList(b as Anchors), 0n);
+    }
+  }
+
+  ack(input: Tuple): void {
+    const t = input as TupleImpl;
+    const ids = t.anchors;
+    if (this.ackRoute !== null && ids.length > 0) {
+      // One message per root both removes this tuple's edge and adds all its children's edges.
+      for (let i = 0; i < ids.length; i += 2) {
+        this.emitter.emit(this.ackRoute, [ids[i] as bigint, (ids[i + 1] as bigint) ^ t.ackVal], -1, null, 0n);
+      }
+    }
+    this.stats.acked++;
+    if (t.executeStart >= 0) this.stats.processLatency.record(performance.now() - t.executeStart);
+    const hooks = this.context.hooks;
+    if (hooks.length > 0) for (const h of hooks) h.boltAck?.({ tuple: input });
+  }
+
+  fail(input: Tuple): void {
+    const ids = (input as TupleImpl).anchors;
+    if (this.failRoute !== null) {
+      for (let i = 0; i < ids.length; i += 2) this.emitter.emit(this.failRoute, [ids[i] as bigint], -1, null, 0n);
+    }
+    this.stats.failed++;
+    const hooks = this.context.hooks;
+    if (hooks.length > 0) for (const h of hooks) h.boltFail?.({ tuple: input });
+  }
+
+  resetTimeout(input: Tuple): void {
+    const ids = (input as TupleImpl).anchors;
+    if (this.resetRoute === null) return;
+    for (let i = 0; i < ids.length; i += 2) this.emitter.emit(this.resetRoute, [ids[i] as bigint], -1, null, 0n);
+  }
+
+  reportError(error: unknown): void {
+    this.stats.errors++;
+    this.env.onError(this.emitter.component, this.emitter.task, error);
+  }
+}
+
+interface BoltTask {
+  readonly id: number;
+  readonly bolt: Bolt;
+  readonly collector: BoltCollector;
+  readonly context: TaskContext;
+  readonly stats: TaskStats;
+  readonly emitter: TaskEmitter;
+}
+
+/** Runs the tasks of one bolt executor: drains its receive queue in batches. */
+export class BoltExecutor {
+  readonly kind = 'bolt';
+  readonly queue: ReceiveQueue;
+  readonly tasks: BoltTask[] = [];
+  private readonly byId = new Map<number, BoltTask>();
+  private readonly batchSize: number;
+  private readonly maxAsync: number;
+  private readonly sampleEvery: number;
+  private sampleCountdown: number;
+  private inFlight = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  /** Wall-clock start, for capacity. */
+  startedAt = 0;
+
+  constructor(
+    readonly component: string,
+    readonly taskIds: readonly number[],
+    private readonly env: ExecutorEnv,
+    private readonly config: TopologyConfig,
+  ) {
+    this.queue = new ReceiveQueue(config['topology.executor.receive.buffer.size']);
+    this.batchSize = config['topology.executor.batch.size'];
+    this.maxAsync = config['topology.bolt.max.async.pending'];
+    this.sampleEvery = sampleInterval(config['topology.stats.sample.rate']);
+    this.sampleCountdown = this.sampleEvery;
+    const acking = env.plan.ackers > 0;
+    for (const id of taskIds) {
+      const context = new TaskContext(env.plan, component, id, env.workerTasks, env.resourcesDir);
+      const stats = new TaskStats();
+      const emitter = new TaskEmitter(env.plan, env.topology, component, id, context, env.transfer, stats, {
+        debug: config['topology.debug'],
+        trySerialize: config['topology.testing.always.try.serialize'],
+        logger: env.logger,
+      }, env.localTasks);
+      const instance = this.instantiate(component);
+      const task: BoltTask = {
+        id,
+        bolt: isBasicBolt(instance) ? new BasicBoltExecutor(instance) : instance,
+        collector: new BoltCollector(emitter, stats, context, env, acking),
+        context,
+        stats,
+        emitter,
+      };
+      this.tasks.push(task);
+      this.byId.set(id, task);
+    }
+  }
+
+  /** Overridden for system components; user components come from the topology. */
+  protected instantiate(component: string): Bolt {
+    return this.env.topology.createComponent(component) as Bolt;
+  }
+
+  async prepare(): Promise<void> {
+    for (const t of this.tasks) {
+      for (const h of t.context.hooks) h.prepare?.(this.config, t.context);
+      try {
+        await t.bolt.prepare(this.config, t.context, t.collector);
+      } catch (err) {
+        throw new ComponentError(this.component, t.id, 'prepare', err);
+      }
+    }
+    this.startedAt = performance.now();
+    const tickSecs = this.config['topology.tick.tuple.freq.secs'];
+    if (tickSecs !== null) this.startTicks(tickSecs);
+  }
+
+  /** Sends a tick tuple to every task of this executor every `seconds`. */
+  startTicks(seconds: number): void {
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    this.tickTimer = setInterval(() => {
+      for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(seconds));
+      this.env.wake();
+    }, seconds * 1000);
+    this.tickTimer.unref();
+  }
+
+  /** Executes up to a batch of queued tuples; returns how many. */
+  turn(): number {
+    const q = this.queue;
+    const single = this.tasks.length === 1 ? this.tasks[0] : undefined;
+    let n = 0;
+    while (n < this.batchSize && this.inFlight < this.maxAsync) {
+      const tuple = q.shift();
+      if (tuple === undefined) break;
+      const task = single ?? this.byId.get(q.lastTask);
+      n++;
+      if (task !== undefined) this.executeOne(task, tuple);
+    }
+    return n;
+  }
+
+  private executeOne(task: BoltTask, tuple: TupleImpl): void {
+    const stats = task.stats;
+    let start = -1;
+    if (--this.sampleCountdown <= 0) {
+      this.sampleCountdown = this.sampleEvery;
+      start = performance.now();
+      tuple.executeStart = start;
+    }
+    stats.executed++;
+    const hooks = task.context.hooks;
+    if (hooks.length > 0) for (const h of hooks) h.boltExecute?.({ tuple });
+    let result: void | Promise<void>;
+    try {
+      result = task.bolt.execute(tuple);
+    } catch (err) {
+      this.executeFailed(task, tuple, err);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      this.inFlight++;
+      (result as Promise<void>).then(
+        () => {
+          this.inFlight--;
+          if (start >= 0) this.recordExecute(stats, performance.now() - start);
+          this.env.wake();
+        },
+        (err: unknown) => {
+          this.inFlight--;
+          this.executeFailed(task, tuple, err);
+          this.env.wake();
+        },
+      );
+    } else if (start >= 0) {
+      this.recordExecute(stats, performance.now() - start);
+    }
+  }
+
+  private recordExecute(stats: TaskStats, ms: number): void {
+    stats.executeLatency.record(ms);
+    stats.executeMsSampled += ms;
+  }
+
+  /** A throwing execute is reported and its input failed, so the tree replays; the task goes on. */
+  private executeFailed(task: BoltTask, tuple: TupleImpl, err: unknown): void {
+    task.collector.reportError(new ComponentError(this.component, task.id, 'execute', err));
+    try {
+      task.collector.fail(tuple);
+    } catch (failErr) {
+      this.env.logger.log('error', `failing a tuple after an execute error failed: ${describe(failErr)}`);
+    }
+  }
+
+  /** Tuples queued or being executed asynchronously. */
+  get backlog(): number {
+    return this.queue.size + this.inFlight;
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    for (const t of this.tasks) {
+      try {
+        await t.bolt.cleanup?.();
+      } catch (err) {
+        this.env.onError(this.component, t.id, new ComponentError(this.component, t.id, 'cleanup', err));
+      }
+      for (const h of t.context.hooks) h.cleanup?.();
+    }
+  }
+}

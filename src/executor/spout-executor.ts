@@ -1,0 +1,342 @@
+import type { Spout, SpoutOutputCollector } from '../api/index.js';
+import { ComponentError, RotatingMap, randomId64 } from '../common/index.js';
+import type { TopologyConfig } from '../config/index.js';
+import {
+  ACKER_ACK_STREAM,
+  ACKER_FAIL_STREAM,
+  ACKER_INIT_STREAM,
+  ACKER_RESET_TIMEOUT_STREAM,
+  DEFAULT_STREAM,
+  type TupleImpl,
+  type Values,
+} from '../tuple/index.js';
+import { TaskEmitter, type StreamRoute } from './emitter.js';
+import type { ExecutorEnv } from './env.js';
+import { ReceiveQueue } from './receive-queue.js';
+import { TaskStats } from './stats.js';
+import { TaskContext } from './task-context.js';
+import { makeTickTuple } from './ticks.js';
+
+interface PendingTuple {
+  readonly messageId: unknown;
+  readonly startMs: number;
+}
+
+class SpoutTask {
+  readonly pending = new RotatingMap<bigint, PendingTuple>(2);
+  /** Message ids to ack once nextTuple returns (acking off, or a tuple that reached no task). */
+  readonly immediateAcks: unknown[] = [];
+  /** Emits made by this task so far; a nextTuple that adds none means "nothing to emit". */
+  emitCalls = 0;
+  /** performance.now() before which nextTuple is not called (wait after an empty nextTuple). */
+  idleUntil = 0;
+  spout!: Spout;
+  collector!: SpoutCollector;
+
+  constructor(
+    readonly id: number,
+    readonly context: TaskContext,
+    readonly stats: TaskStats,
+    readonly emitter: TaskEmitter,
+  ) {}
+}
+
+class SpoutCollector implements SpoutOutputCollector {
+  private readonly initRoute: StreamRoute | null;
+
+  constructor(
+    private readonly task: SpoutTask,
+    private readonly env: ExecutorEnv,
+    acking: boolean,
+  ) {
+    this.initRoute = acking ? task.emitter.route(ACKER_INIT_STREAM) : null;
+  }
+
+  emit(a: Values | string, b?: unknown, c?: unknown): number[] {
+    return typeof a === 'string' ? this.emitOn(a, b as Values, c, -1) : this.emitOn(DEFAULT_STREAM, a, b, -1);
+  }
+
+  emitDirect(taskId: number, a: Values | string, b?: unknown, c?: unknown): void {
+    if (typeof a === 'string') this.emitOn(a, b as Values, c, taskId);
+    else this.emitOn(DEFAULT_STREAM, a, b, taskId);
+  }
+
+  private emitOn(stream: string, values: Values, messageId: unknown, directTask: number): number[] {
+    const task = this.task;
+    const emitter = task.emitter;
+    const route = emitter.route(stream);
+    task.emitCalls++;
+    const tracked = messageId !== undefined && messageId !== null;
+    if (!tracked) return emitter.emit(route, values, directTask, null, 0n);
+    if (this.initRoute === null) {
+      // Acking is off: the tuple counts as done as soon as it is out.
+      const out = emitter.emit(route, values, directTask, null, 0n);
+      task.immediateAcks.push(messageId);
+      return out;
+    }
+    const root = randomId64();
+    const out = emitter.emit(route, values, directTask, null, root);
+    if (out.length === 0) {
+      task.immediateAcks.push(messageId);
+      return out;
+    }
+    task.pending.put(root, { messageId, startMs: performance.now() });
+    emitter.emit(this.initRoute, [root, emitter.lastEdgeXor, task.id], -1, null, 0n);
+    return out;
+  }
+
+  reportError(error: unknown): void {
+    this.task.stats.errors++;
+    this.env.onError(this.task.emitter.component, this.task.id, error);
+  }
+
+  getPendingCount(): number {
+    return this.task.pending.size;
+  }
+}
+
+/**
+ * Runs the tasks of one spout executor: handles acks, fails and timeouts, then calls nextTuple
+ * in batches while the spout is active, under max.spout.pending, and no downstream queue is full.
+ */
+export class SpoutExecutor {
+  readonly kind = 'spout';
+  readonly queue: ReceiveQueue;
+  readonly tasks: SpoutTask[] = [];
+  private readonly byId = new Map<number, SpoutTask>();
+  private readonly batchSize: number;
+  private readonly maxPending: number;
+  private readonly waitMs: number;
+  private active = false;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  /** Queues whose fullness stops this spout: every executor downstream of it. */
+  private downstream: readonly ReceiveQueue[] = [];
+  private throttledSince = -1;
+  private throttleReason: 'pending' | 'backpressure' = 'pending';
+  startedAt = 0;
+
+  constructor(
+    readonly component: string,
+    readonly taskIds: readonly number[],
+    private readonly env: ExecutorEnv,
+    private readonly config: TopologyConfig,
+  ) {
+    this.queue = new ReceiveQueue(config['topology.executor.receive.buffer.size']);
+    this.batchSize = config['topology.executor.batch.size'];
+    this.maxPending = config['topology.max.spout.pending'] ?? Number.POSITIVE_INFINITY;
+    this.waitMs = config['topology.sleep.spout.wait.strategy.time.ms'];
+    const acking = env.plan.ackers > 0;
+    for (const id of taskIds) {
+      const context = new TaskContext(env.plan, component, id, env.workerTasks, env.resourcesDir);
+      const stats = new TaskStats();
+      const emitter = new TaskEmitter(env.plan, env.topology, component, id, context, env.transfer, stats, {
+        debug: config['topology.debug'],
+        trySerialize: config['topology.testing.always.try.serialize'],
+        logger: env.logger,
+      }, env.localTasks);
+      const task = new SpoutTask(id, context, stats, emitter);
+      task.spout = env.topology.createComponent(component) as Spout;
+      task.collector = new SpoutCollector(task, env, acking);
+      this.tasks.push(task);
+      this.byId.set(id, task);
+    }
+  }
+
+  setDownstream(queues: readonly ReceiveQueue[]): void {
+    this.downstream = queues;
+  }
+
+  async open(): Promise<void> {
+    for (const t of this.tasks) {
+      for (const h of t.context.hooks) h.prepare?.(this.config, t.context);
+      try {
+        await t.spout.open(this.config, t.context, t.collector);
+      } catch (err) {
+        throw new ComponentError(this.component, t.id, 'open', err);
+      }
+    }
+    this.startedAt = performance.now();
+    if (this.env.plan.ackers > 0 && this.config['topology.enable.message.timeouts']) {
+      // Rotating two buckets every timeout fails a tree between T and 2T after its emit, as Storm does.
+      const secs = this.config['topology.message.timeout.secs'];
+      this.timeoutTimer = setInterval(() => {
+        for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(secs));
+        this.env.wake();
+      }, secs * 1000);
+      this.timeoutTimer.unref();
+    }
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  setActive(active: boolean): void {
+    if (active === this.active) return;
+    this.active = active;
+    for (const t of this.tasks) {
+      try {
+        if (active) t.spout.activate?.();
+        else t.spout.deactivate?.();
+      } catch (err) {
+        t.collector.reportError(new ComponentError(this.component, t.id, active ? 'activate' : 'deactivate', err));
+      }
+    }
+  }
+
+  /** Tracked tuples in flight over all tasks. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const t of this.tasks) n += t.pending.size;
+    return n;
+  }
+
+  private isBackpressured(): boolean {
+    const d = this.downstream;
+    for (let i = 0; i < d.length; i++) if ((d[i] as ReceiveQueue).isFull()) return true;
+    return false;
+  }
+
+  turn(): number {
+    let n = 0;
+    const q = this.queue;
+    for (let t = q.shift(); t !== undefined; t = q.shift()) {
+      const task = this.byId.get(q.lastTask);
+      if (task !== undefined) this.handleSystemTuple(task, t);
+      n++;
+    }
+    if (!this.active) return n;
+    if (this.isBackpressured()) {
+      this.startThrottle('backpressure');
+      return n;
+    }
+    const now = performance.now();
+    let blockedByPending = true;
+    for (const task of this.tasks) {
+      if (now < task.idleUntil) {
+        blockedByPending = false;
+        continue;
+      }
+      if (task.pending.size >= this.maxPending) continue;
+      blockedByPending = false;
+      for (let i = 0; i < this.batchSize; i++) {
+        const before = task.emitCalls;
+        try {
+          task.spout.nextTuple();
+        } catch (err) {
+          task.collector.reportError(new ComponentError(this.component, task.id, 'nextTuple', err));
+          task.idleUntil = performance.now() + this.waitMs;
+          break;
+        }
+        if (task.immediateAcks.length > 0) this.flushImmediateAcks(task);
+        if (task.emitCalls === before) {
+          task.idleUntil = performance.now() + this.waitMs;
+          break;
+        }
+        n++;
+        if (task.pending.size >= this.maxPending) break;
+        if ((i & 31) === 31 && this.isBackpressured()) break;
+      }
+    }
+    if (blockedByPending) this.startThrottle('pending');
+    else this.endThrottle();
+    return n;
+  }
+
+  /** The earliest time a task of this spout wants nextTuple called, for the loop's idle wait. */
+  nextWakeAt(): number {
+    if (!this.active) return Number.POSITIVE_INFINITY;
+    let at = Number.POSITIVE_INFINITY;
+    for (const t of this.tasks) if (t.pending.size < this.maxPending && t.idleUntil < at) at = t.idleUntil;
+    return at;
+  }
+
+  private startThrottle(reason: 'pending' | 'backpressure'): void {
+    if (this.throttledSince >= 0 && this.throttleReason === reason) return;
+    this.endThrottle();
+    this.throttledSince = performance.now();
+    this.throttleReason = reason;
+  }
+
+  private endThrottle(): void {
+    if (this.throttledSince < 0) return;
+    const ms = performance.now() - this.throttledSince;
+    const stats = this.tasks[0]?.stats;
+    if (stats !== undefined) {
+      if (this.throttleReason === 'pending') stats.skippedMaxPendingMs += ms;
+      else stats.skippedBackpressureMs += ms;
+    }
+    this.throttledSince = -1;
+  }
+
+  private handleSystemTuple(task: SpoutTask, t: TupleImpl): void {
+    if (t.isTick()) {
+      for (const p of task.pending.rotate().values()) this.failTuple(task, p, 'timeout');
+      return;
+    }
+    const root = t.values[0] as bigint;
+    switch (t.sourceStreamId) {
+      case ACKER_ACK_STREAM: {
+        const p = task.pending.remove(root);
+        if (p !== undefined) this.ackTuple(task, p.messageId, performance.now() - p.startMs);
+        return;
+      }
+      case ACKER_FAIL_STREAM: {
+        const p = task.pending.remove(root);
+        if (p !== undefined) this.failTuple(task, p, 'failed');
+        return;
+      }
+      case ACKER_RESET_TIMEOUT_STREAM: {
+        const p = task.pending.get(root);
+        if (p !== undefined) task.pending.put(root, p);
+        return;
+      }
+    }
+  }
+
+  private ackTuple(task: SpoutTask, messageId: unknown, latencyMs: number): void {
+    task.stats.acked++;
+    task.stats.completeLatency.record(latencyMs);
+    try {
+      task.spout.ack?.(messageId);
+    } catch (err) {
+      task.collector.reportError(new ComponentError(this.component, task.id, 'ack', err));
+    }
+    const hooks = task.context.hooks;
+    if (hooks.length > 0) for (const h of hooks) h.spoutAck?.({ messageId, completeLatencyMs: latencyMs });
+  }
+
+  private failTuple(task: SpoutTask, p: PendingTuple, reason: 'failed' | 'timeout'): void {
+    task.stats.failed++;
+    if (reason === 'timeout') task.stats.timedOut++;
+    try {
+      task.spout.fail?.(p.messageId);
+    } catch (err) {
+      task.collector.reportError(new ComponentError(this.component, task.id, 'fail', err));
+    }
+    const hooks = task.context.hooks;
+    if (hooks.length > 0) for (const h of hooks) h.spoutFail?.({ messageId: p.messageId, reason });
+  }
+
+  private flushImmediateAcks(task: SpoutTask): void {
+    const ids = task.immediateAcks.splice(0);
+    for (const id of ids) this.ackTuple(task, id, 0);
+  }
+
+  get backlog(): number {
+    return this.queue.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.timeoutTimer !== undefined) clearInterval(this.timeoutTimer);
+    this.endThrottle();
+    for (const t of this.tasks) {
+      try {
+        await t.spout.close?.();
+      } catch (err) {
+        this.env.onError(this.component, t.id, new ComponentError(this.component, t.id, 'close', err));
+      }
+      for (const h of t.context.hooks) h.cleanup?.();
+    }
+  }
+}

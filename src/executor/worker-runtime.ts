@@ -1,0 +1,329 @@
+import type { Bolt, TaskHook, Topology } from '../api/index.js';
+import { AckerBolt } from '../acker/index.js';
+import { LatencyHistogram, describe, silentLogger, type Logger } from '../common/index.js';
+import type { TopologyConfig } from '../config/index.js';
+import { ACKER_COMPONENT, type TupleImpl } from '../tuple/index.js';
+import { BoltExecutor } from './bolt-executor.js';
+import type { ExecutorEnv } from './env.js';
+import { TopologyPlan } from './plan.js';
+import type { ReceiveQueue } from './receive-queue.js';
+import { SpoutExecutor } from './spout-executor.js';
+import { summarizeLatency, type ComponentSummary, type TaskStats } from './stats.js';
+
+/** The system acker runs as an ordinary bolt executor with its own component instance. */
+class AckerExecutor extends BoltExecutor {
+  protected override instantiate(): Bolt {
+    return new AckerBolt();
+  }
+}
+
+export type Executor = SpoutExecutor | BoltExecutor;
+
+export interface ReportedError {
+  readonly component: string;
+  readonly task: number;
+  readonly message: string;
+  readonly time: number;
+}
+
+export interface WorkerRuntimeOptions {
+  readonly name: string;
+  readonly topology: Topology;
+  /** Tasks this worker runs; all of them when absent (local mode). */
+  readonly tasks?: readonly number[];
+  /** Sends a tuple to a task of another worker (cluster mode). */
+  readonly remoteTransfer?: (task: number, tuple: TupleImpl) => void;
+  readonly logger?: Logger;
+  readonly resourcesDir?: string;
+}
+
+const RECENT_ERRORS = 20;
+
+/**
+ * The executors of one worker and the loop that runs them on this thread: the heart of local mode
+ * and of every cluster worker. Executors take turns; each turn handles a batch of tuples, so the
+ * cost of yielding to the event loop is shared by hundreds of tuples.
+ */
+export class WorkerRuntime {
+  readonly plan: TopologyPlan;
+  readonly config: TopologyConfig;
+  readonly executors: Executor[] = [];
+  readonly spouts: SpoutExecutor[] = [];
+  readonly errors: ReportedError[] = [];
+  private readonly queues = new Map<number, ReceiveQueue>();
+  private readonly logger: Logger;
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private stoppedAt = 0;
+  private readonly errorCounts = new Map<string, number>();
+
+  constructor(options: WorkerRuntimeOptions) {
+    this.config = options.topology.config;
+    this.plan = new TopologyPlan(options.name, options.topology, this.config);
+    this.logger = options.logger ?? silentLogger;
+    const allTasks = [...this.plan.taskToComponent.keys()];
+    const workerTasks = options.tasks ?? allTasks;
+    const local = new Set(workerTasks);
+    const remote = options.remoteTransfer;
+    const queues = this.queues;
+    const env: ExecutorEnv = {
+      plan: this.plan,
+      topology: options.topology,
+      logger: this.logger,
+      workerTasks,
+      localTasks: local,
+      resourcesDir: options.resourcesDir,
+      transfer: (task, tuple) => {
+        const q = queues.get(task);
+        if (q !== undefined) q.push(task, tuple);
+        else if (remote !== undefined) remote(task, tuple);
+        else throw new RangeError(`No task ${task} in this worker and no transport to reach it`);
+      },
+      onError: (component, task, error) => this.recordError(component, task, error),
+      wake: () => this.wake(),
+    };
+    for (const { component, tasks } of this.plan.allExecutors()) {
+      const mine = tasks.filter((t) => local.has(t));
+      if (mine.length === 0) continue;
+      const spec = this.plan.component(component);
+      const config = this.plan.componentConfig(component);
+      let executor: Executor;
+      if (component === ACKER_COMPONENT) {
+        executor = new AckerExecutor(component, mine, env, config);
+      } else if (spec.kind === 'spout') {
+        executor = new SpoutExecutor(component, mine, env, config);
+        this.spouts.push(executor);
+      } else {
+        executor = new BoltExecutor(component, mine, env, config);
+      }
+      for (const t of mine) queues.set(t, executor.queue);
+      this.executors.push(executor);
+    }
+    for (const s of this.spouts) s.setDownstream(this.downstreamQueues(s.component));
+  }
+
+  /** Receive queues of every local executor reachable from `component`'s streams. */
+  private downstreamQueues(component: string): ReceiveQueue[] {
+    const seen = new Set<string>([component]);
+    const todo = [component];
+    const out = new Set<ReceiveQueue>();
+    while (todo.length > 0) {
+      const c = todo.pop() as string;
+      for (const subscribers of this.plan.targetsOf(c).values()) {
+        for (const sub of subscribers.keys()) {
+          if (seen.has(sub)) continue;
+          seen.add(sub);
+          todo.push(sub);
+          for (const e of this.executors) if (e.component === sub) out.add(e.queue);
+        }
+      }
+    }
+    return [...out];
+  }
+
+  /** Adds a hook to every task of this worker (before `start`, so it sees every event). */
+  addTaskHook(makeHook: (component: string, task: number) => TaskHook | undefined): void {
+    for (const e of this.executors) {
+      for (const t of e.tasks) {
+        const hook = makeHook(e.component, t.id);
+        if (hook !== undefined) t.context.addTaskHook(hook);
+      }
+    }
+  }
+
+  /** Delivers a tuple that arrived from another worker. */
+  receive(task: number, tuple: TupleImpl): void {
+    const q = this.queues.get(task);
+    if (q === undefined) throw new RangeError(`Task ${task} does not run in this worker`);
+    q.push(task, tuple);
+    this.wake();
+  }
+
+  /** Opens spouts and prepares bolts (acker first), then starts the loop. */
+  async start(activate = true): Promise<void> {
+    const timeoutSecs = this.config['topology.enable.message.timeouts'] ? this.config['topology.message.timeout.secs'] : null;
+    for (const e of this.executors) {
+      if (e instanceof SpoutExecutor) await e.open();
+      else {
+        await e.prepare();
+        if (e instanceof AckerExecutor && timeoutSecs !== null) e.startTicks(timeoutSecs);
+      }
+    }
+    this.startedAt = performance.now();
+    this.running = true;
+    if (activate) this.activate();
+    this.loopDone = this.loop();
+  }
+
+  activate(): void {
+    for (const s of this.spouts) s.setActive(true);
+    this.wake();
+  }
+
+  deactivate(): void {
+    for (const s of this.spouts) s.setActive(false);
+  }
+
+  get isActive(): boolean {
+    return this.spouts.some((s) => s.isActive);
+  }
+
+  /** Tracked spout tuples in flight plus tuples queued or executing anywhere in this worker. */
+  inFlight(): number {
+    let n = 0;
+    for (const s of this.spouts) n += s.pendingCount;
+    for (const e of this.executors) n += e.backlog;
+    return n;
+  }
+
+  /**
+   * Stops spouts and waits until every tracked tuple has completed and every queue is empty, or
+   * `timeoutMs` passes. Returns whether it drained.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.deactivate();
+    const deadline = performance.now() + timeoutMs;
+    while (this.inFlight() > 0) {
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    this.stoppedAt = performance.now();
+    for (const s of this.spouts) s.setActive(false);
+    for (const e of this.executors) {
+      if (e instanceof SpoutExecutor) await e.close();
+      else await e.cleanup();
+    }
+  }
+
+  wake(): void {
+    const w = this.wakeUp;
+    if (w !== undefined) {
+      this.wakeUp = undefined;
+      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      w();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const executors = this.executors;
+    while (this.running) {
+      let work = 0;
+      for (let i = 0; i < executors.length; i++) work += (executors[i] as Executor).turn();
+      if (work > 0) {
+        // Let timers, I/O and promise callbacks run between batches.
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      await this.idle();
+    }
+  }
+
+  /** Sleeps until a spout wants to run again, something is delivered, or a timer fires. */
+  private idle(): Promise<void> {
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const s of this.spouts) wakeAt = Math.min(wakeAt, s.nextWakeAt());
+    const delay = Number.isFinite(wakeAt) ? Math.max(0, wakeAt - performance.now()) : 50;
+    return new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      this.idleTimer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, Math.min(delay, 50));
+    });
+  }
+
+  private recordError(component: string, task: number, error: unknown): void {
+    const message = describe(error);
+    this.errorCounts.set(component, (this.errorCounts.get(component) ?? 0) + 1);
+    this.errors.push({ component, task, message, time: Date.now() });
+    if (this.errors.length > RECENT_ERRORS * 5) this.errors.splice(0, this.errors.length - RECENT_ERRORS * 5);
+    this.logger.log('error', `${component}:${task} ${message}`);
+  }
+
+  /** Per-component counters and latencies, system components excluded unless asked. */
+  summary(includeSystem = false): Record<string, ComponentSummary> {
+    const out: Record<string, ComponentSummary> = {};
+    const end = this.running || this.stoppedAt === 0 ? performance.now() : this.stoppedAt;
+    const byComponent = new Map<string, Executor[]>();
+    for (const e of this.executors) {
+      if (!includeSystem && e.component.startsWith('__')) continue;
+      const list = byComponent.get(e.component) ?? [];
+      list.push(e);
+      byComponent.set(e.component, list);
+    }
+    for (const [component, executors] of [...byComponent].sort(([a], [b]) => a.localeCompare(b))) {
+      const kind = this.plan.component(component).kind;
+      const tasks: TaskStats[] = executors.flatMap((e) => e.tasks.map((t) => t.stats));
+      const sum = (f: (s: TaskStats) => number): number => tasks.reduce((a, s) => a + f(s), 0);
+      const byStream: Record<string, number> = {};
+      for (const e of executors) {
+        for (const t of e.tasks) {
+          for (const r of t.emitter.allRoutes()) if (!r.system) byStream[r.id] = (byStream[r.id] ?? 0) + r.emitted;
+        }
+      }
+      const merged = (pick: (s: TaskStats) => LatencyHistogram) => {
+        const h = new LatencyHistogram();
+        for (const s of tasks) h.merge(pick(s));
+        return h.count > 0 ? summarizeLatency(h) : undefined;
+      };
+      const summary: ComponentSummary = {
+        kind,
+        tasks: tasks.length,
+        emitted: sum((s) => s.emitted),
+        transferred: sum((s) => s.transferred),
+        executed: sum((s) => s.executed),
+        acked: sum((s) => s.acked),
+        failed: sum((s) => s.failed),
+        errors: this.errorCounts.get(component) ?? 0,
+        emitted_by_stream: byStream,
+        queue_population: executors.reduce((a, e) => a + e.queue.size, 0),
+      };
+      if (kind === 'spout') {
+        summary.timed_out = sum((s) => s.timedOut);
+        summary.pending = executors.reduce((a, e) => a + (e instanceof SpoutExecutor ? e.pendingCount : 0), 0);
+        const complete = merged((s) => s.completeLatency);
+        if (complete !== undefined) summary.complete_latency_ms = complete;
+      } else {
+        const execute = merged((s) => s.executeLatency);
+        if (execute !== undefined) summary.execute_latency_ms = execute;
+        const proc = merged((s) => s.processLatency);
+        if (proc !== undefined) summary.process_latency_ms = proc;
+        // Capacity as Storm defines it: executed x mean execute latency / elapsed, busiest executor.
+        let capacity = 0;
+        for (const e of executors) {
+          const elapsed = end - (e.startedAt || this.startedAt);
+          if (elapsed <= 0) continue;
+          let executed = 0;
+          let busy = 0;
+          for (const t of e.tasks) {
+            executed += t.stats.executed;
+            busy += t.stats.executeLatency.mean() * t.stats.executed;
+          }
+          if (executed > 0) capacity = Math.max(capacity, busy / elapsed);
+        }
+        summary.capacity = Math.round(capacity * 1000) / 1000;
+      }
+      const last = [...this.errors].reverse().find((er) => er.component === component);
+      if (last !== undefined) summary.last_error = last.message;
+      out[component] = summary;
+    }
+    return out;
+  }
+
+  /** Seconds the worker has been running. */
+  uptimeSeconds(): number {
+    if (this.startedAt === 0) return 0;
+    return ((this.running ? performance.now() : this.stoppedAt) - this.startedAt) / 1000;
+  }
+}

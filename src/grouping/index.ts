@@ -1,0 +1,3 @@
+export { createGrouper } from './groupers.js';
+export type { Grouper, GrouperOptions } from './groupers.js';
+export { hashFields, hashValue } from './hash.js';

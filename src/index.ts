@@ -1,0 +1,49 @@
+/**
+ * Squall's public API: what topologies import from `squall`.
+ * Internals for tooling live in `squall/internal`; test helpers in `squall/testing`.
+ */
+export {
+  TopologyBuilder,
+  Topology,
+  BoltDeclarer,
+  SpoutDeclarer,
+  BaseRichSpout,
+  BaseRichBolt,
+  BaseBasicBolt,
+} from './api/index.js';
+export type {
+  Spout,
+  Bolt,
+  BasicBolt,
+  OutputFieldsDeclarer,
+  CustomStreamGrouping,
+  SpoutOutputCollector,
+  OutputCollector,
+  BasicOutputCollector,
+  Anchors,
+  TopologyContext,
+  TaskHook,
+  ComponentDefinition,
+} from './api/index.js';
+export { Fields, DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './tuple/index.js';
+export type { Tuple, Value, Values } from './tuple/index.js';
+export { validateConfig, defaultConfig, configKeys } from './config/index.js';
+export type { Config, TopologyConfig } from './config/index.js';
+export {
+  errors,
+  SquallError,
+  InvalidTopologyError,
+  ConfigError,
+  InvalidTupleError,
+  TopologyLoadError,
+  NotAliveError,
+  AlreadyAliveError,
+  FailedError,
+  ReportedFailedError,
+  ComponentError,
+} from './common/index.js';
+export type { ErrorCode, TopologyProblem, Logger, LogLevel } from './common/index.js';
+export { ConsoleLogger } from './common/index.js';
+export { LocalCluster } from './local/index.js';
+export type { SubmitOptions, KillOptions, TopologySummary } from './local/index.js';
+export type { ComponentSummary, LatencySummary } from './executor/index.js';

@@ -1,0 +1,2 @@
+export { LocalCluster } from './local-cluster.js';
+export type { SubmitOptions, KillOptions, TopologySummary, LocalClusterOptions } from './local-cluster.js';

@@ -1,0 +1,10 @@
+export { validateTopologySpec, systemTopology, computeTaskIds, splitIntoExecutors } from './topology-spec.js';
+export type {
+  TopologySpec,
+  ComponentSpec,
+  StreamSpec,
+  InputSpec,
+  GroupingSpec,
+  GroupingType,
+} from './topology-spec.js';
+export { encodeValues, decodeValues } from './values-codec.js';

@@ -1,0 +1,215 @@
+import type { TopologyProblem } from '../common/index.js';
+import {
+  ACKER_ACK_STREAM,
+  ACKER_COMPONENT,
+  ACKER_FAIL_STREAM,
+  ACKER_INIT_STREAM,
+  ACKER_RESET_TIMEOUT_STREAM,
+  RESERVED_PREFIX,
+} from '../tuple/index.js';
+
+/**
+ * The plain-data description of a topology: what `TopologyBuilder` produces, what the coordinator
+ * stores and validates, what workers plan their tasks from. It plays the role of Storm's
+ * `StormTopology` thrift struct; component code is not in it (it travels as the topology package).
+ */
+export type GroupingSpec =
+  | { readonly type: 'shuffle' }
+  | { readonly type: 'fields'; readonly fields: readonly string[] }
+  | { readonly type: 'all' }
+  | { readonly type: 'global' }
+  | { readonly type: 'none' }
+  | { readonly type: 'direct' }
+  | { readonly type: 'localOrShuffle' }
+  | { readonly type: 'partialKey'; readonly fields: readonly string[] }
+  | { readonly type: 'custom'; readonly name: string };
+
+export type GroupingType = GroupingSpec['type'];
+
+export interface StreamSpec {
+  readonly fields: readonly string[];
+  readonly direct: boolean;
+}
+
+export interface InputSpec {
+  readonly component: string;
+  readonly stream: string;
+  readonly grouping: GroupingSpec;
+}
+
+export interface ComponentSpec {
+  readonly id: string;
+  readonly kind: 'spout' | 'bolt';
+  /** Executors. */
+  readonly parallelism: number;
+  /** Tasks, fixed for the topology's life (at least `parallelism`). */
+  readonly tasks: number;
+  readonly streams: Readonly<Record<string, StreamSpec>>;
+  readonly inputs: readonly InputSpec[];
+  /** Component-level configuration overrides. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface TopologySpec {
+  readonly version: 1;
+  readonly components: Readonly<Record<string, ComponentSpec>>;
+}
+
+/** Checks the graph: ids, parallelism, subscriptions, streams and grouping fields. */
+export function validateTopologySpec(spec: TopologySpec): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
+  const components = Object.values(spec.components);
+  if (!components.some((c) => c.kind === 'spout')) {
+    problems.push({ message: 'a topology needs at least one spout' });
+  }
+  for (const c of components) {
+    if (c.id.length === 0) problems.push({ component: c.id, message: 'component ids must not be empty' });
+    if (c.id.startsWith(RESERVED_PREFIX)) {
+      problems.push({ component: c.id, message: `ids starting with '${RESERVED_PREFIX}' are reserved for the system` });
+    }
+    if (!Number.isInteger(c.parallelism) || c.parallelism < 1) {
+      problems.push({ component: c.id, message: `parallelism must be an integer of at least 1, got ${c.parallelism}` });
+    }
+    if (!Number.isInteger(c.tasks) || c.tasks < 1) {
+      problems.push({ component: c.id, message: `task count must be an integer of at least 1, got ${c.tasks}` });
+    }
+    for (const [streamId, stream] of Object.entries(c.streams)) {
+      if (streamId.startsWith(RESERVED_PREFIX)) {
+        problems.push({ component: c.id, stream: streamId, message: `stream ids starting with '${RESERVED_PREFIX}' are reserved` });
+      }
+      const seen = new Set<string>();
+      for (const f of stream.fields) {
+        if (seen.has(f)) problems.push({ component: c.id, stream: streamId, field: f, message: 'field declared twice' });
+        seen.add(f);
+      }
+    }
+    if (c.kind === 'spout' && c.inputs.length > 0) {
+      problems.push({ component: c.id, message: 'a spout cannot subscribe to streams' });
+    }
+    if (c.kind === 'bolt' && c.inputs.length === 0) {
+      problems.push({ component: c.id, message: 'the bolt subscribes to no stream, so it would never receive a tuple' });
+    }
+    for (const input of c.inputs) problems.push(...checkInput(spec, c, input));
+  }
+  return problems;
+}
+
+function checkInput(spec: TopologySpec, c: ComponentSpec, input: InputSpec): TopologyProblem[] {
+  const source = spec.components[input.component];
+  const at = { component: c.id, stream: input.stream };
+  if (source === undefined) {
+    const known = Object.keys(spec.components).join(', ');
+    return [{ ...at, message: `subscribes to unknown component '${input.component}' (components: ${known})` }];
+  }
+  const stream = source.streams[input.stream];
+  if (stream === undefined) {
+    const declared = Object.keys(source.streams);
+    return [
+      {
+        ...at,
+        message: `subscribes to stream '${input.stream}' of '${input.component}', which declares ${declared.length === 0 ? 'no streams' : `only ${declared.map((s) => `'${s}'`).join(', ')}`}`,
+      },
+    ];
+  }
+  const g = input.grouping;
+  if (g.type === 'direct' && !stream.direct) {
+    return [{ ...at, message: `direct grouping on '${input.component}' stream '${input.stream}', which is not declared direct` }];
+  }
+  if (g.type !== 'direct' && stream.direct) {
+    return [{ ...at, message: `${g.type} grouping on '${input.component}' stream '${input.stream}', which is declared direct (use a direct grouping)` }];
+  }
+  if (g.type === 'fields' || g.type === 'partialKey') {
+    if (g.fields.length === 0) return [{ ...at, message: `${g.type} grouping needs at least one field` }];
+    return g.fields
+      .filter((f) => !stream.fields.includes(f))
+      .map((f) => ({
+        ...at,
+        field: f,
+        message: `${g.type} grouping on field '${f}', which '${input.component}' does not declare on '${input.stream}' (declared: ${stream.fields.join(', ') || 'none'})`,
+      }));
+  }
+  return [];
+}
+
+/**
+ * The topology as the runtime runs it: the user's components plus the system acker bolt and the
+ * acking streams wired between them (Storm's `StormCommon.systemTopology`).
+ */
+export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec {
+  if (ackers === 0) return spec;
+  const components: Record<string, ComponentSpec> = {};
+  const ackerInputs: InputSpec[] = [];
+  const byId: GroupingSpec = { type: 'fields', fields: ['id'] };
+  for (const c of Object.values(spec.components)) {
+    if (c.kind === 'spout') {
+      components[c.id] = {
+        ...c,
+        streams: { ...c.streams, [ACKER_INIT_STREAM]: { fields: ['id', 'init-val', 'spout-task'], direct: false } },
+        inputs: [
+          ...c.inputs,
+          { component: ACKER_COMPONENT, stream: ACKER_ACK_STREAM, grouping: { type: 'direct' } },
+          { component: ACKER_COMPONENT, stream: ACKER_FAIL_STREAM, grouping: { type: 'direct' } },
+          { component: ACKER_COMPONENT, stream: ACKER_RESET_TIMEOUT_STREAM, grouping: { type: 'direct' } },
+        ],
+      };
+      ackerInputs.push({ component: c.id, stream: ACKER_INIT_STREAM, grouping: byId });
+    } else {
+      components[c.id] = {
+        ...c,
+        streams: {
+          ...c.streams,
+          [ACKER_ACK_STREAM]: { fields: ['id', 'ack-val'], direct: false },
+          [ACKER_FAIL_STREAM]: { fields: ['id'], direct: false },
+          [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id'], direct: false },
+        },
+      };
+      for (const s of [ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM]) {
+        ackerInputs.push({ component: c.id, stream: s, grouping: byId });
+      }
+    }
+  }
+  components[ACKER_COMPONENT] = {
+    id: ACKER_COMPONENT,
+    kind: 'bolt',
+    parallelism: ackers,
+    tasks: ackers,
+    streams: {
+      [ACKER_ACK_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
+      [ACKER_FAIL_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
+      [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
+    },
+    inputs: ackerInputs,
+    config: {},
+  };
+  return { version: 1, components };
+}
+
+/** Task ids per component: components sorted by id, tasks numbered contiguously from 1, as Storm does. */
+export function computeTaskIds(spec: TopologySpec): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  let next = 1;
+  for (const id of Object.keys(spec.components).sort()) {
+    const c = spec.components[id];
+    if (c === undefined) continue;
+    const tasks: number[] = [];
+    for (let i = 0; i < c.tasks; i++) tasks.push(next++);
+    out.set(id, tasks);
+  }
+  return out;
+}
+
+/** Tasks split as evenly as possible over a component's executors (Storm's `computeExecutors`). */
+export function splitIntoExecutors(tasks: readonly number[], executors: number): number[][] {
+  const n = Math.max(1, Math.min(executors, tasks.length));
+  const out: number[][] = [];
+  const base = Math.floor(tasks.length / n);
+  let extra = tasks.length % n;
+  let i = 0;
+  for (let e = 0; e < n; e++) {
+    const size = base + (extra > 0 ? 1 : 0);
+    if (extra > 0) extra--;
+    out.push(tasks.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
