@@ -41,6 +41,7 @@ export {
   FailedError,
   ReportedFailedError,
   ComponentError,
+  isSquallError,
 } from './common/index.js';
 export type { ErrorCode, TopologyProblem, Logger, LogLevel } from './common/index.js';
 export { ConsoleLogger } from './common/index.js';

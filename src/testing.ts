@@ -127,7 +127,7 @@ export class CapturedTuples {
 
   add(t: Tuple): void {
     let streams = this.byComponent.get(t.sourceComponent);
-    if (streams === undefined) this.byComponent.set(t.sourceComponent, (streams = new Map()));
+    if (streams === undefined) this.byComponent.set(t.sourceComponent, (streams = new Map<string, Values[]>()));
     let list = streams.get(t.sourceStreamId);
     if (list === undefined) streams.set(t.sourceStreamId, (list = []));
     list.push([...t.values]);

@@ -1,4 +1,4 @@
-import { FailedError, ReportedFailedError } from '../common/index.js';
+import { isSquallError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Values } from '../tuple/index.js';
 import type { BasicOutputCollector, OutputCollector } from './collectors.js';
@@ -66,12 +66,12 @@ export class BasicBoltExecutor implements Bolt {
   }
 
   private settle(input: Tuple, err: unknown): void {
-    if (err instanceof ReportedFailedError) {
+    if (isSquallError(err, 'REPORTED_FAILED')) {
       this.collector.reportError(err);
       this.collector.fail(input);
       return;
     }
-    if (err instanceof FailedError) {
+    if (isSquallError(err, 'FAILED')) {
       this.collector.fail(input);
       return;
     }

@@ -60,7 +60,7 @@ export abstract class BaseRichSpout implements Spout {
   protected context!: TopologyContext;
   protected config!: TopologyConfig;
 
-  open(config: TopologyConfig, context: TopologyContext, collector: SpoutOutputCollector): void | Promise<void> {
+  open(config: TopologyConfig, context: TopologyContext, collector: SpoutOutputCollector): void {
     this.config = config;
     this.context = context;
     this.collector = collector;
@@ -84,7 +84,7 @@ export abstract class BaseRichBolt implements Bolt {
   protected context!: TopologyContext;
   protected config!: TopologyConfig;
 
-  prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): void | Promise<void> {
+  prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): void {
     this.config = config;
     this.context = context;
     this.collector = collector;
@@ -104,7 +104,7 @@ export abstract class BaseBasicBolt implements BasicBolt {
   protected context!: TopologyContext;
   protected config!: TopologyConfig;
 
-  prepare(config: TopologyConfig, context: TopologyContext): void | Promise<void> {
+  prepare(config: TopologyConfig, context: TopologyContext): void {
     this.config = config;
     this.context = context;
   }

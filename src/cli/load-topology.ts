@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Topology } from '../api/index.js';
-import { SquallError, TopologyLoadError, describe } from '../common/index.js';
+import { TopologyLoadError, describe, isSquallError } from '../common/index.js';
 
 export interface LoadedTopology {
   readonly topology: Topology;
@@ -23,20 +23,26 @@ export async function loadTopologyFile(file: string): Promise<LoadedTopology> {
   let mod: { default?: unknown };
   try {
     if (/\.[cm]?ts$/.test(absolute)) {
-      const { tsImport } = await import('tsx/esm/api');
-      mod = (await tsImport(pathToFileURL(absolute).href, import.meta.url)) as { default?: unknown };
+      // Registered for the whole process (not tsImport's private namespace) so the topology and
+      // this CLI share one instance of every squall module.
+      const { register } = await import('tsx/esm/api');
+      register();
+      mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     } else {
       mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     }
   } catch (err) {
     // A validation error thrown while the module builds its topology is the user's real problem.
-    if (err instanceof SquallError) throw err;
+    if (isSquallError(err)) throw err;
     throw new TopologyLoadError(file, describe(err), { cause: err });
   }
   let exported = mod.default;
-  // tsx may wrap a CommonJS-style module's default export once more.
-  if (exported !== undefined && typeof exported === 'object' && exported !== null && 'default' in exported && !(exported instanceof Topology)) {
-    exported = (exported as { default: unknown }).default;
+  // A file compiled as CommonJS exposes module.exports as `default`: unwrap its own default, and
+  // recognise "named exports only" as what it is.
+  if (typeof exported === 'object' && exported !== null && !isTopology(exported)) {
+    const moduleExports = exported;
+    if ('default' in moduleExports) exported = (moduleExports as { default: unknown }).default;
+    else if (Object.keys(mod).every((k) => k === 'default' || k in moduleExports)) exported = undefined;
   }
   if (exported === undefined) {
     throw new TopologyLoadError(file, 'the file has no default export (export default a topology, or a function returning one)');
@@ -45,7 +51,7 @@ export async function loadTopologyFile(file: string): Promise<LoadedTopology> {
     try {
       exported = await (exported as () => unknown)();
     } catch (err) {
-      if (err instanceof SquallError) throw err;
+      if (isSquallError(err)) throw err;
       throw new TopologyLoadError(file, `the default export threw: ${describe(err)}`, { cause: err });
     }
   }

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ConsoleLogger, SquallError, describe } from '../common/index.js';
+import { ConsoleLogger, describe, isSquallError } from '../common/index.js';
 import type { ComponentSummary } from '../executor/index.js';
 import { LocalCluster } from '../local/index.js';
 import { loadTopologyFile } from './load-topology.js';
@@ -37,8 +37,8 @@ async function runLocal(args: LocalArgs): Promise<number> {
   try {
     loaded = await loadTopologyFile(args.file);
   } catch (err) {
-    process.stderr.write(`squall local: ${err instanceof SquallError ? err.message : describe(err)}\n`);
-    return err instanceof SquallError && err.code === 'INVALID_TOPOLOGY' ? 3 : 2;
+    process.stderr.write(`squall local: ${describe(err)}\n`);
+    return isSquallError(err, 'INVALID_TOPOLOGY') || isSquallError(err, 'INVALID_CONFIG') ? 3 : 2;
   }
   const name = args.name ?? loaded.defaultName;
   const debug = loaded.topology.config['topology.debug'];

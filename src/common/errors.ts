@@ -134,6 +134,31 @@ export class ComponentError extends SquallError {
   }
 }
 
+const CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'INVALID_TOPOLOGY',
+  'INVALID_CONFIG',
+  'INVALID_TUPLE',
+  'TOPOLOGY_LOAD',
+  'NOT_ALIVE',
+  'ALREADY_ALIVE',
+  'FAILED',
+  'REPORTED_FAILED',
+  'COMPONENT_ERROR',
+  'SERIALIZATION',
+  'MULTILANG',
+  'SHUTDOWN',
+]);
+
+/**
+ * Whether `err` is a Squall error, also when it comes from another copy of the package (a
+ * topology file resolving `squall` elsewhere): checked by code, not by class identity.
+ */
+export function isSquallError(err: unknown, code?: ErrorCode): err is SquallError {
+  if (!(err instanceof Error)) return false;
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'string' && CODES.has(c) && (code === undefined || c === code);
+}
+
 /** A short human description of anything thrown. */
 export function describe(err: unknown): string {
   if (err instanceof Error) return err.message;

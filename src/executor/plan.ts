@@ -73,7 +73,7 @@ export class TopologyPlan {
       for (const input of c.inputs) {
         if (input.component !== component) continue;
         let m = out.get(input.stream);
-        if (m === undefined) out.set(input.stream, (m = new Map()));
+        if (m === undefined) out.set(input.stream, (m = new Map<string, GroupingSpec>()));
         m.set(c.id, input.grouping);
       }
     }
@@ -85,7 +85,7 @@ export class TopologyPlan {
     const out = new Map<string, Map<string, GroupingSpec>>();
     for (const input of this.component(component).inputs) {
       let m = out.get(input.component);
-      if (m === undefined) out.set(input.component, (m = new Map()));
+      if (m === undefined) out.set(input.component, (m = new Map<string, GroupingSpec>()));
       m.set(input.stream, input.grouping);
     }
     return out;

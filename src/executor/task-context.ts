@@ -1,6 +1,7 @@
 import type { TaskHook, TopologyContext } from '../api/index.js';
 import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
-import { DEFAULT_STREAM, Fields } from '../tuple/index.js';
+import type { Fields } from '../tuple/index.js';
+import { DEFAULT_STREAM } from '../tuple/index.js';
 import type { TopologyPlan } from './plan.js';
 
 export class TaskContext implements TopologyContext {

@@ -199,11 +199,12 @@ export class WorkerRuntime {
     this.wake();
     await this.loopDone;
     this.stoppedAt = performance.now();
-    for (const s of this.spouts) s.setActive(false);
-    for (const e of this.executors) {
-      if (e instanceof SpoutExecutor) await e.close();
-      else await e.cleanup();
+    // Sources first, so nothing is emitted into a bolt that has already cleaned up.
+    for (const s of this.spouts) {
+      s.setActive(false);
+      await s.close();
     }
+    for (const e of this.executors) if (e instanceof BoltExecutor) await e.cleanup();
   }
 
   wake(): void {

@@ -1,4 +1,4 @@
-import { Fields } from './fields.js';
+import type { Fields } from './fields.js';
 import { SYSTEM_COMPONENT, TICK_STREAM } from './constants.js';
 
 /**

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs whatever the tests need that is missing, then runs every suite (vitest, pytest,
+# go test) and ends with one line "N passed, N failed" summed over all of them.
+# Tests that need NATS or Redis start their own nats-server / redis-server on free ports.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+log() { printf '\n== %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+missing=()
+command -v nats-server >/dev/null || missing+=(nats-server)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "Installing ${missing[*]} from Debian packages"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { echo "could not install ${missing[*]}" >&2; exit 1; }
+fi
+
+log "npm packages"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi || exit 1
+
+if [ -f multilang/python/pyproject.toml ]; then
+  log "Python dependencies of multilang/python"
+  python3 -m pip install -q -e "./multilang/python[test]" || exit 1
+fi
+if [ -f multilang/go/go.mod ]; then
+  log "Go dependencies of multilang/go"
+  (cd multilang/go && go mod download) || exit 1
+fi
+
+results=$(mktemp -d)
+status=0
+
+log "vitest"
+npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json" || status=1
+
+if [ -d multilang/python/tests ]; then
+  log "pytest"
+  python3 -m pytest multilang/python/tests -q --junitxml="$results/pytest.xml"
+  rc=$?
+  # Exit code 5 means "no tests collected": an empty suite must not pass silently either.
+  [ $rc -eq 0 ] || status=1
+fi
+
+if [ -f multilang/go/go.mod ]; then
+  log "go test"
+  (cd multilang/go && go vet ./... && go test -count=1 -json ./... > "$results/go.json") || status=1
+  python3 - "$results/go.json" <<'PY' || true
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("Action") == "fail" and e.get("Test"):
+        print(f"FAIL {e.get('Package')} {e['Test']}")
+PY
+fi
+
+python3 - "$results" <<'PY'
+import json, os, sys
+import xml.etree.ElementTree as ET
+d = sys.argv[1]
+passed = failed = skipped = 0
+p = os.path.join(d, "vitest.json")
+if os.path.exists(p):
+    v = json.load(open(p))
+    passed += v.get("numPassedTests", 0)
+    failed += v.get("numFailedTests", 0) + (0 if v.get("success", True) or v.get("numFailedTests") else 1)
+    skipped += v.get("numPendingTests", 0) + v.get("numTodoTests", 0)
+else:
+    failed += 1
+p = os.path.join(d, "pytest.xml")
+if os.path.exists(p):
+    for s in ET.parse(p).getroot().iter("testsuite"):
+        t, f, e, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+        passed += t - f - e - sk
+        failed += f + e
+        skipped += sk
+p = os.path.join(d, "go.json")
+if os.path.exists(p):
+    for line in open(p):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if not e.get("Test"):
+            continue
+        a = e.get("Action")
+        if a == "pass": passed += 1
+        elif a == "fail": failed += 1
+        elif a == "skip": skipped += 1
+print()
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+rm -rf "$results"
+exit $status

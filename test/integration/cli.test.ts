@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = path.join(root, 'dist/cli/main.js');
+
+function squall(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A topology file in a fresh project of its own that depends on squall, as a user's would. */
+function tempTopology(source: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-cli-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', dependencies: { squall: '*' } }));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(root, path.join(dir, 'node_modules', 'squall'), 'dir');
+  const file = path.join(dir, 'topology.ts');
+  writeFileSync(file, source);
+  return file;
+}
+
+describe('squall local', () => {
+  it('runs word count and ends stdout with a JSON summary', async () => {
+    const r = await squall(['local', 'topologies/word-count/topology.ts', '--duration', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1)!;
+    const summary = JSON.parse(last) as { topology: string; components: Record<string, Record<string, number>> };
+    expect(summary.topology).toBe('word-count');
+    expect(Object.keys(summary.components).sort()).toEqual(['count', 'report', 'sentences', 'split']);
+    const s = summary.components.sentences!;
+    expect(s.acked).toBeGreaterThan(0);
+    expect(s.failed).toBe(0);
+    // Drained on stop: everything emitted was acked.
+    expect(s.acked).toBe(s.emitted);
+    expect(summary.components.count!.executed).toBe(summary.components.split!.emitted);
+    expect(r.stdout).toContain('component');
+    expect(r.stderr).toContain("Running 'word-count' in local mode");
+  });
+
+  it('refuses an invalid topology with the component named, and no stack trace', async () => {
+    const file = tempTopology(`
+      import { TopologyBuilder, BaseRichSpout, BaseBasicBolt } from 'squall';
+      class S extends BaseRichSpout { nextTuple() {} declareOutputFields(d) { d.declare(['word']); } }
+      class B extends BaseBasicBolt { execute() {} }
+      const b = new TopologyBuilder();
+      b.setSpout('words', S);
+      b.setBolt('counter', B).fieldsGrouping('words', ['wrod']);
+      export default b.createTopology();
+    `);
+    const r = await squall(['local', file, '--duration', '1']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("component 'counter', stream 'default', field 'wrod'");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a file that does not compile or export a topology', async () => {
+    const broken = tempTopology('export default = ;');
+    const r1 = await squall(['local', broken, '--duration', '1']);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain('Cannot load topology from');
+    expect(r1.stderr).not.toMatch(/\n\s+at /);
+
+    const noExport = tempTopology('export const x = 1;');
+    const r2 = await squall(['local', noExport, '--duration', '1']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('no default export');
+
+    const r3 = await squall(['local', 'does/not/exist.ts']);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain('no such file');
+  });
+
+  it('explains itself with --help', async () => {
+    const r = await squall(['local', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--duration');
+    expect(r.stdout).toContain('--json');
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { AckerBolt, TupleImpl } from 'squall/internal';
+import { ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM } from '../../src/tuple/index.js';
+import { Fields, type OutputCollector, type Tuple, type Value } from 'squall';
+
+type Sent = { task: number; stream: string; root: bigint };
+
+function acker(): { bolt: AckerBolt; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const collector = {
+    emitDirect: (task: number, stream: string, values: Value[]) => {
+      sent.push({ task, stream, root: values[0] as bigint });
+    },
+  } as unknown as OutputCollector;
+  const bolt = new AckerBolt();
+  bolt.prepare({} as never, undefined, collector);
+  return { bolt, sent };
+}
+
+const f = new Fields(['id', 'v', 't']);
+const msg = (stream: string, ...values: Value[]): Tuple => new TupleImpl(values, f, 'c', stream, 1);
+const tick = (): Tuple => new TupleImpl([30], new Fields(['s']), '__system', '__tick', -1);
+
+describe('XOR acker', () => {
+  const root = 0xdeadbeefcafef00dn;
+  const [e1, e2, e3] = [0x5n, 0x3n, 0xcn];
+
+  it('acks the tree when every edge is acked, in any order', () => {
+    const orders = [
+      ['init', 'a', 'b', 'c'],
+      ['c', 'b', 'init', 'a'],
+      ['a', 'c', 'b', 'init'],
+    ];
+    for (const order of orders) {
+      const { bolt, sent } = acker();
+      // S emits T0 (e1); A acks T0 having emitted T1 (e2) and T2 (e3); B acks T1 and T2.
+      const steps: Record<string, Tuple> = {
+        init: msg(ACKER_INIT_STREAM, root, e1, 4),
+        a: msg(ACKER_ACK_STREAM, root, e1 ^ e2 ^ e3),
+        b: msg(ACKER_ACK_STREAM, root, e2),
+        c: msg(ACKER_ACK_STREAM, root, e3),
+      };
+      for (const s of order) bolt.execute(steps[s]!);
+      expect(sent).toEqual([{ task: 4, stream: ACKER_ACK_STREAM, root }]);
+      expect(bolt.pendingCount).toBe(0);
+    }
+  });
+
+  it('does not report completion before the init arrives, even when acks XOR to zero', () => {
+    const { bolt, sent } = acker();
+    bolt.execute(msg(ACKER_ACK_STREAM, root, e1));
+    bolt.execute(msg(ACKER_ACK_STREAM, root, e1));
+    expect(sent).toEqual([]);
+    bolt.execute(msg(ACKER_INIT_STREAM, root, 0n, 2));
+    expect(sent).toEqual([{ task: 2, stream: ACKER_ACK_STREAM, root }]);
+  });
+
+  it('reports a failure to the spout task, also when the fail came before the init', () => {
+    const a = acker();
+    a.bolt.execute(msg(ACKER_INIT_STREAM, root, e1, 3));
+    a.bolt.execute(msg(ACKER_FAIL_STREAM, root));
+    expect(a.sent).toEqual([{ task: 3, stream: ACKER_FAIL_STREAM, root }]);
+
+    const b = acker();
+    b.bolt.execute(msg(ACKER_FAIL_STREAM, root));
+    expect(b.sent).toEqual([]);
+    b.bolt.execute(msg(ACKER_INIT_STREAM, root, e1, 3));
+    expect(b.sent).toEqual([{ task: 3, stream: ACKER_FAIL_STREAM, root }]);
+  });
+
+  it('forwards a timeout reset to the spout and keeps the entry alive', () => {
+    const { bolt, sent } = acker();
+    bolt.execute(msg(ACKER_INIT_STREAM, root, e1, 5));
+    bolt.execute(tick());
+    bolt.execute(tick());
+    bolt.execute(msg(ACKER_RESET_TIMEOUT_STREAM, root));
+    expect(sent).toEqual([{ task: 5, stream: ACKER_RESET_TIMEOUT_STREAM, root }]);
+    bolt.execute(tick());
+    bolt.execute(tick());
+    expect(bolt.pendingCount).toBe(1);
+    bolt.execute(msg(ACKER_ACK_STREAM, root, e1));
+    expect(sent.at(-1)).toEqual({ task: 5, stream: ACKER_ACK_STREAM, root });
+  });
+
+  it('forgets a tree after three rotations', () => {
+    const { bolt } = acker();
+    bolt.execute(msg(ACKER_INIT_STREAM, root, e1, 5));
+    bolt.execute(tick());
+    bolt.execute(tick());
+    expect(bolt.pendingCount).toBe(1);
+    bolt.execute(tick());
+    expect(bolt.pendingCount).toBe(0);
+  });
+});
