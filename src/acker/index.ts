@@ -1,1 +1,2 @@
 export { AckerBolt } from './acker-bolt.js';
+export type { CompletionSink } from './acker-bolt.js';

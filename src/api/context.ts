@@ -6,6 +6,7 @@ import type { Fields, Tuple, Values } from '../tuple/index.js';
 export interface TaskHook {
   prepare?(config: TopologyConfig, context: TopologyContext): void;
   emit?(info: { stream: string; values: Values; outTasks: readonly number[]; messageId?: unknown }): void;
+  /** `completeLatencyMs` is -1 for trees outside the latency sample (`topology.stats.sample.rate`). */
   spoutAck?(info: { messageId: unknown; completeLatencyMs: number }): void;
   spoutFail?(info: { messageId: unknown; reason: 'failed' | 'timeout' }): void;
   boltExecute?(info: { tuple: Tuple }): void;

@@ -1,57 +1,68 @@
+interface Slot<V> {
+  value: V;
+  /** The rotation count when the entry was last put. */
+  generation: number;
+}
+
 /**
- * Storm's RotatingMap: entries live in the newest bucket, `rotate()` drops the oldest bucket and
- * returns what was in it. With n buckets rotated every T, an entry expires between (n-1)T and nT
- * after it was last put.
+ * Storm's RotatingMap: entries expire `buckets` rotations after they were last put, so with
+ * rotations every T an entry expires between (n-1)T and nT after its last put. Storm keeps n
+ * maps; one map plus a generation per entry gives the same expiry with a single lookup per
+ * operation (the data path's acking uses it per tuple), and a scan per rotation instead.
  */
 export class RotatingMap<K, V> {
-  private buckets: Map<K, V>[];
+  private readonly entries = new Map<K, Slot<V>>();
+  private generation = 0;
 
-  constructor(bucketCount: number) {
-    if (bucketCount < 2) throw new RangeError('RotatingMap needs at least 2 buckets');
-    this.buckets = Array.from({ length: bucketCount }, () => new Map<K, V>());
+  constructor(private readonly buckets: number) {
+    if (buckets < 2) throw new RangeError('RotatingMap needs at least 2 buckets');
   }
 
   get size(): number {
-    let n = 0;
-    for (const b of this.buckets) n += b.size;
-    return n;
+    return this.entries.size;
   }
 
   get(key: K): V | undefined {
-    for (const b of this.buckets) {
-      const v = b.get(key);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    return this.entries.get(key)?.value;
   }
 
   has(key: K): boolean {
-    for (const b of this.buckets) if (b.has(key)) return true;
-    return false;
+    return this.entries.has(key);
   }
 
-  /** Puts into the newest bucket, removing the key from older ones (so a put also refreshes). */
+  /** Puts or refreshes: the entry's expiry starts again. */
   put(key: K, value: V): void {
-    const [newest, ...older] = this.buckets;
-    newest?.set(key, value);
-    for (const b of older) b.delete(key);
+    const slot = this.entries.get(key);
+    if (slot === undefined) this.entries.set(key, { value, generation: this.generation });
+    else {
+      slot.value = value;
+      slot.generation = this.generation;
+    }
+  }
+
+  /** Puts a key known not to be present (a freshly drawn random id), skipping the lookup. */
+  putNew(key: K, value: V): void {
+    this.entries.set(key, { value, generation: this.generation });
   }
 
   remove(key: K): V | undefined {
-    for (const b of this.buckets) {
-      const v = b.get(key);
-      if (v !== undefined) {
-        b.delete(key);
-        return v;
-      }
-    }
-    return undefined;
+    const slot = this.entries.get(key);
+    if (slot === undefined) return undefined;
+    this.entries.delete(key);
+    return slot.value;
   }
 
-  /** Drops the oldest bucket and returns its entries: the expired ones. */
+  /** Ages every entry by one bucket and returns those that expired. */
   rotate(): Map<K, V> {
-    const expired = this.buckets.pop() ?? new Map<K, V>();
-    this.buckets.unshift(new Map<K, V>());
+    this.generation++;
+    const expired = new Map<K, V>();
+    const oldest = this.generation - this.buckets;
+    for (const [key, slot] of this.entries) {
+      if (slot.generation <= oldest) {
+        expired.set(key, slot.value);
+        this.entries.delete(key);
+      }
+    }
     return expired;
   }
 }

@@ -74,7 +74,7 @@ class BoltCollector implements OutputCollector {
     if (this.ackRoute !== null && ids.length > 0) {
       // One message per root both removes this tuple's edge and adds all its children's edges.
       for (let i = 0; i < ids.length; i += 2) {
-        this.emitter.emit(this.ackRoute, [ids[i] as bigint, (ids[i + 1] as bigint) ^ t.ackVal], -1, null, 0n);
+        this.emitter.toAcker(this.ackRoute, ids[i] as bigint, (ids[i + 1] as bigint) ^ t.ackVal, -1);
       }
     }
     this.stats.acked++;
@@ -86,7 +86,7 @@ class BoltCollector implements OutputCollector {
   fail(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
     if (this.failRoute !== null) {
-      for (let i = 0; i < ids.length; i += 2) this.emitter.emit(this.failRoute, [ids[i] as bigint], -1, null, 0n);
+      for (let i = 0; i < ids.length; i += 2) this.emitter.toAcker(this.failRoute, ids[i] as bigint, 0n, -1);
     }
     this.stats.failed++;
     const hooks = this.context.hooks;
@@ -96,7 +96,7 @@ class BoltCollector implements OutputCollector {
   resetTimeout(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
     if (this.resetRoute === null) return;
-    for (let i = 0; i < ids.length; i += 2) this.emitter.emit(this.resetRoute, [ids[i] as bigint], -1, null, 0n);
+    for (let i = 0; i < ids.length; i += 2) this.emitter.toAcker(this.resetRoute, ids[i] as bigint, 0n, -1);
   }
 
   reportError(error: unknown): void {
@@ -148,6 +148,7 @@ export class BoltExecutor {
         debug: config['topology.debug'],
         trySerialize: config['topology.testing.always.try.serialize'],
         logger: env.logger,
+        localAcker: env.localAcker,
       }, env.localTasks);
       const instance = this.instantiate(component);
       const task: BoltTask = {

@@ -5,7 +5,9 @@ import { Fields, TupleImpl, unserializableReason, type Value, type Values } from
 import type { TopologyPlan } from './plan.js';
 import type { TaskStats } from './stats.js';
 import type { TaskContext } from './task-context.js';
+import type { AckerBolt } from '../acker/index.js';
 import type { Topology } from '../api/index.js';
+import { ACKER_ACK_STREAM, ACKER_INIT_STREAM } from '../tuple/index.js';
 
 /** Delivers a tuple to a task: into a local queue, or onto the wire for a task in another worker. */
 export type Transfer = (task: number, tuple: TupleImpl) => void;
@@ -32,6 +34,8 @@ export interface EmitterOptions {
   readonly debug: boolean;
   readonly trySerialize: boolean;
   readonly logger: Logger;
+  /** The acker of a task that runs in this worker, to apply acking messages without a queue hop. */
+  readonly localAcker: (task: number) => AckerBolt | undefined;
 }
 
 /**
@@ -42,6 +46,8 @@ export class TaskEmitter {
   private readonly routes = new Map<string, StreamRoute>();
   /** XOR of the edges drawn by the last tracked spout emit (the `__ack_init` value). */
   lastEdgeXor = 0n;
+  private readonly systemTargets: number[] = [];
+  private readonly rootScratch: Value[] = [0n];
 
   constructor(
     plan: TopologyPlan,
@@ -94,6 +100,24 @@ export class TaskEmitter {
     return r;
   }
 
+  /**
+   * Sends an acking message about tree `root` to the acker that owns it (fields grouping on the
+   * root id): applied directly when that acker runs in this worker, sent as a tuple otherwise.
+   */
+  toAcker(route: StreamRoute, root: bigint, value: bigint, spoutTask: number): void {
+    this.rootScratch[0] = root;
+    const chosen = (route.groupers[0] as Grouper).choose(this.rootScratch);
+    const task = typeof chosen === 'number' ? chosen : (chosen[0] as number);
+    const acker = this.options.localAcker(task);
+    if (acker !== undefined) {
+      acker.apply(route.id, root, value, spoutTask);
+      return;
+    }
+    const values: Values =
+      route.id === ACKER_INIT_STREAM ? [root, value, spoutTask] : route.id === ACKER_ACK_STREAM ? [root, value] : [root];
+    this.transfer(task, new TupleImpl(values, route.fields, this.component, route.id, this.task));
+  }
+
   allRoutes(): IterableIterator<StreamRoute> {
     return this.routes.values();
   }
@@ -120,8 +144,15 @@ export class TaskEmitter {
         `emitted ${values.length} value(s) but the stream declares ${route.fields.size} field(s) (${route.fields.names.join(', ')})`,
       );
     }
-    if (this.options.trySerialize) values = this.roundTrip(route, values);
-    const out: number[] = [];
+    if (this.options.trySerialize && !route.system) values = this.roundTrip(route, values);
+    // Nobody reads the targets of acking messages: reuse one array instead of allocating.
+    let out: number[];
+    if (route.system) {
+      out = this.systemTargets;
+      out.length = 0;
+    } else {
+      out = [];
+    }
     this.lastEdgeXor = 0n;
     if (directTask >= 0) {
       if (!route.direct) {

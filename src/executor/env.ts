@@ -1,3 +1,4 @@
+import type { AckerBolt } from '../acker/index.js';
 import type { Topology } from '../api/index.js';
 import type { Logger } from '../common/index.js';
 import type { Transfer } from './emitter.js';
@@ -17,4 +18,6 @@ export interface ExecutorEnv {
   onError(component: string, task: number, error: unknown): void;
   /** Asks the worker loop to run soon (after async work completed outside it). */
   wake(): void;
+  /** The acker of `task` when that acker task runs in this worker. */
+  localAcker(task: number): AckerBolt | undefined;
 }

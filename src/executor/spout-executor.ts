@@ -15,7 +15,7 @@ import type { ExecutorEnv } from './env.js';
 import { ReceiveQueue } from './receive-queue.js';
 import { TaskStats } from './stats.js';
 import { TaskContext } from './task-context.js';
-import { makeTickTuple } from './ticks.js';
+import { makeTickTuple, sampleInterval } from './ticks.js';
 
 interface PendingTuple {
   readonly messageId: unknown;
@@ -32,13 +32,17 @@ class SpoutTask {
   idleUntil = 0;
   spout!: Spout;
   collector!: SpoutCollector;
+  sampleCountdown: number;
 
   constructor(
     readonly id: number,
     readonly context: TaskContext,
     readonly stats: TaskStats,
     readonly emitter: TaskEmitter,
-  ) {}
+    readonly sampleEvery: number,
+  ) {
+    this.sampleCountdown = sampleEvery;
+  }
 }
 
 class SpoutCollector implements SpoutOutputCollector {
@@ -80,8 +84,14 @@ class SpoutCollector implements SpoutOutputCollector {
       task.immediateAcks.push(messageId);
       return out;
     }
-    task.pending.put(root, { messageId, startMs: performance.now() });
-    emitter.emit(this.initRoute, [root, emitter.lastEdgeXor, task.id], -1, null, 0n);
+    // Complete latency is measured on a sample of trees, as Storm does; -1 marks the others.
+    let startMs = -1;
+    if (--task.sampleCountdown <= 0) {
+      task.sampleCountdown = task.sampleEvery;
+      startMs = performance.now();
+    }
+    task.pending.putNew(root, { messageId, startMs });
+    emitter.toAcker(this.initRoute, root, emitter.lastEdgeXor, task.id);
     return out;
   }
 
@@ -133,13 +143,22 @@ export class SpoutExecutor {
         debug: config['topology.debug'],
         trySerialize: config['topology.testing.always.try.serialize'],
         logger: env.logger,
+        localAcker: env.localAcker,
       }, env.localTasks);
-      const task = new SpoutTask(id, context, stats, emitter);
+      const task = new SpoutTask(id, context, stats, emitter, sampleInterval(config['topology.stats.sample.rate']));
       task.spout = env.topology.createComponent(component) as Spout;
       task.collector = new SpoutCollector(task, env, acking);
       this.tasks.push(task);
       this.byId.set(id, task);
     }
+  }
+
+  /** Tree completions reported by a local acker, handled at the start of the next turn: [task, stream, root]... */
+  private readonly completions: (number | string | bigint)[] = [];
+
+  /** A local acker reports a finished (or reset) tree of one of this executor's tasks. */
+  complete(task: number, stream: string, root: bigint): void {
+    this.completions.push(task, stream, root);
   }
 
   setDownstream(queues: readonly ReceiveQueue[]): void {
@@ -199,6 +218,15 @@ export class SpoutExecutor {
 
   turn(): number {
     let n = 0;
+    const c = this.completions;
+    if (c.length > 0) {
+      for (let i = 0; i < c.length; i += 3) {
+        const task = this.byId.get(c[i] as number);
+        if (task !== undefined) this.handleCompletion(task, c[i + 1] as string, c[i + 2] as bigint);
+      }
+      n += c.length / 3;
+      c.length = 0;
+    }
     const q = this.queue;
     for (let t = q.shift(); t !== undefined; t = q.shift()) {
       const task = this.byId.get(q.lastTask);
@@ -274,11 +302,14 @@ export class SpoutExecutor {
       for (const p of task.pending.rotate().values()) this.failTuple(task, p, 'timeout');
       return;
     }
-    const root = t.values[0] as bigint;
-    switch (t.sourceStreamId) {
+    this.handleCompletion(task, t.sourceStreamId, t.values[0] as bigint);
+  }
+
+  private handleCompletion(task: SpoutTask, stream: string, root: bigint): void {
+    switch (stream) {
       case ACKER_ACK_STREAM: {
         const p = task.pending.remove(root);
-        if (p !== undefined) this.ackTuple(task, p.messageId, performance.now() - p.startMs);
+        if (p !== undefined) this.ackTuple(task, p.messageId, p.startMs < 0 ? -1 : performance.now() - p.startMs);
         return;
       }
       case ACKER_FAIL_STREAM: {
@@ -294,9 +325,10 @@ export class SpoutExecutor {
     }
   }
 
+  /** `latencyMs` is -1 for a tree whose latency was not sampled. */
   private ackTuple(task: SpoutTask, messageId: unknown, latencyMs: number): void {
     task.stats.acked++;
-    task.stats.completeLatency.record(latencyMs);
+    if (latencyMs >= 0) task.stats.completeLatency.record(latencyMs);
     try {
       task.spout.ack?.(messageId);
     } catch (err) {
@@ -324,7 +356,7 @@ export class SpoutExecutor {
   }
 
   get backlog(): number {
-    return this.queue.size;
+    return this.queue.size + this.completions.length / 3;
   }
 
   async close(): Promise<void> {

@@ -69,6 +69,7 @@ export class WorkerRuntime {
     const local = new Set(workerTasks);
     const remote = options.remoteTransfer;
     const queues = this.queues;
+    const localAckers = new Map<number, AckerBolt>();
     const env: ExecutorEnv = {
       plan: this.plan,
       topology: options.topology,
@@ -84,6 +85,7 @@ export class WorkerRuntime {
       },
       onError: (component, task, error) => this.recordError(component, task, error),
       wake: () => this.wake(),
+      localAcker: (task) => localAckers.get(task),
     };
     for (const { component, tasks } of this.plan.allExecutors()) {
       const mine = tasks.filter((t) => local.has(t));
@@ -103,6 +105,22 @@ export class WorkerRuntime {
       this.executors.push(executor);
     }
     for (const s of this.spouts) s.setDownstream(this.downstreamQueues(s.component));
+    // Ackers in this worker are reached by direct calls, and report to local spout tasks directly.
+    const spoutOfTask = new Map<number, SpoutExecutor>();
+    for (const s of this.spouts) for (const t of s.taskIds) spoutOfTask.set(t, s);
+    for (const e of this.executors) {
+      if (!(e instanceof AckerExecutor)) continue;
+      for (const t of e.tasks) {
+        const acker = t.bolt as AckerBolt;
+        localAckers.set(t.id, acker);
+        acker.setCompletionSink((spoutTask, stream, root) => {
+          const spout = spoutOfTask.get(spoutTask);
+          if (spout === undefined) return false;
+          spout.complete(spoutTask, stream, root);
+          return true;
+        });
+      }
+    }
   }
 
   /** Receive queues of every local executor reachable from `component`'s streams. */

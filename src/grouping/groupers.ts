@@ -155,9 +155,12 @@ export function createGrouper(spec: GroupingSpec, options: GrouperOptions): Grou
       return pool.length === 1 ? new FixedGrouper(pool[0] as number) : new ShuffleGrouper(pool, random);
     }
     case 'fields':
-      return new FieldsGrouper(targets, fieldIndexes(spec.fields, options.streamFields));
-    case 'partialKey':
-      return new PartialKeyGrouper(targets, fieldIndexes(spec.fields, options.streamFields));
+    case 'partialKey': {
+      const indexes = fieldIndexes(spec.fields, options.streamFields);
+      // One target needs no hashing (the common case for the acker stream in a one-worker topology).
+      if (targets.length === 1) return new FixedGrouper(targets[0] as number);
+      return spec.type === 'fields' ? new FieldsGrouper(targets, indexes) : new PartialKeyGrouper(targets, indexes);
+    }
     case 'global':
       return new FixedGrouper(targets[0] as number);
     case 'all':

@@ -31,8 +31,16 @@ export function hashValue(v: Value | undefined, seed: number): number {
       if (Number.isInteger(v) && Math.abs(v) <= 0x7fffffff) return mixInt(Math.imul(h ^ 2, FNV_PRIME), v);
       f64[0] = v;
       return mixInt(mixInt(Math.imul(h ^ 3, FNV_PRIME), f64Bytes[0] ?? 0), f64Bytes[1] ?? 0);
-    case 'bigint':
-      return mixString(Math.imul(h ^ 4, FNV_PRIME), v.toString(16));
+    case 'bigint': {
+      // 32 bits at a time: cheaper than formatting the number (tuple ids are 64-bit bigints).
+      h = Math.imul(h ^ 4, FNV_PRIME);
+      let rest = v;
+      do {
+        h = mixInt(h, Number(BigInt.asUintN(32, rest)));
+        rest >>= 32n;
+      } while (rest !== 0n && rest !== -1n);
+      return mixInt(h, rest === -1n ? 1 : 0);
+    }
     case 'boolean':
       return Math.imul(h ^ (v ? 5 : 6), FNV_PRIME);
     case 'undefined':

@@ -174,9 +174,9 @@ export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec
     parallelism: ackers,
     tasks: ackers,
     streams: {
-      [ACKER_ACK_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
-      [ACKER_FAIL_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
-      [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id', 'time-delta-ms'], direct: true },
+      [ACKER_ACK_STREAM]: { fields: ['id'], direct: true },
+      [ACKER_FAIL_STREAM]: { fields: ['id'], direct: true },
+      [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id'], direct: true },
     },
     inputs: ackerInputs,
     config: {},

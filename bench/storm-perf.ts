@@ -1,0 +1,146 @@
+/**
+ * Ports of Storm's storm-perf topologies, run in local mode. Each prints one JSON line:
+ * {"name", "tuples_per_s", "p50_ms", "p99_ms", "rss_mb", ...}.
+ *
+ *   npx tsx bench/storm-perf.ts <const-null|const-id-null|const-id-null-acked|const-id-null-acked-half|word-count> [seconds]
+ */
+import { BaseRichBolt, BaseRichSpout, LocalCluster, TopologyBuilder, type Config, type OutputFieldsDeclarer, type Tuple } from '../src/index.js';
+import wordCount from '../topologies/word-count/topology.js';
+
+/** Emits the same tuple forever (ConstSpout), optionally with message ids, optionally rate-limited. */
+class ConstSpout extends BaseRichSpout {
+  private seq = 0;
+  private readonly value = ['some data'];
+  private budgetStart = 0;
+  private emittedInWindow = 0;
+
+  constructor(
+    private readonly tracked: boolean,
+    private readonly ratePerSec: number,
+  ) {
+    super();
+  }
+
+  nextTuple(): void {
+    if (this.ratePerSec > 0) {
+      const now = performance.now();
+      if (now - this.budgetStart >= 10) {
+        this.budgetStart = now;
+        this.emittedInWindow = 0;
+      }
+      // Spread the rate over 10 ms windows so latency is measured on a steady stream, not bursts.
+      if (this.emittedInWindow >= this.ratePerSec / 100) return;
+      this.emittedInWindow++;
+    }
+    if (this.tracked) this.collector.emit(this.value, this.seq++);
+    else this.collector.emit(this.value);
+  }
+
+  override declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['str']);
+  }
+}
+
+class IdBolt extends BaseRichBolt {
+  execute(t: Tuple): void {
+    this.collector.emit(t, t.values as never);
+    this.collector.ack(t);
+  }
+  override declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['str']);
+  }
+}
+
+class NullBolt extends BaseRichBolt {
+  execute(t: Tuple): void {
+    this.collector.ack(t);
+  }
+}
+
+function constTopology(withId: boolean, tracked: boolean, rate: number) {
+  const b = new TopologyBuilder();
+  b.setSpout('spout', new ConstSpout(tracked, rate));
+  if (withId) {
+    b.setBolt('id', IdBolt).localOrShuffleGrouping('spout');
+    b.setBolt('null', NullBolt).localOrShuffleGrouping('id');
+  } else {
+    b.setBolt('null', NullBolt).localOrShuffleGrouping('spout');
+  }
+  return b.createTopology();
+}
+
+interface Case {
+  topology: () => ReturnType<typeof constTopology>;
+  config: Config;
+  /** The component whose executed (or acked) count is the throughput. */
+  counter: { component: string; field: 'executed' | 'acked' };
+}
+
+const MAX_PENDING = 5000;
+
+function cases(rateForHalf: number): Record<string, Case> {
+  return {
+    'const-null': {
+      topology: () => constTopology(false, false, 0),
+      config: { 'topology.acker.executors': 0 },
+      counter: { component: 'null', field: 'executed' },
+    },
+    'const-id-null': {
+      topology: () => constTopology(true, false, 0),
+      config: { 'topology.acker.executors': 0 },
+      counter: { component: 'null', field: 'executed' },
+    },
+    'const-id-null-acked': {
+      topology: () => constTopology(true, true, 0),
+      config: { 'topology.acker.executors': 1, 'topology.max.spout.pending': MAX_PENDING },
+      counter: { component: 'spout', field: 'acked' },
+    },
+    'const-id-null-acked-half': {
+      topology: () => constTopology(true, true, rateForHalf),
+      config: { 'topology.acker.executors': 1, 'topology.max.spout.pending': MAX_PENDING },
+      counter: { component: 'spout', field: 'acked' },
+    },
+    'word-count': {
+      topology: wordCount,
+      config: { 'topology.acker.executors': 1, 'topology.max.spout.pending': MAX_PENDING },
+      counter: { component: 'count', field: 'executed' },
+    },
+  };
+}
+
+async function run(name: string, seconds: number, rate: number): Promise<Record<string, unknown>> {
+  const c = cases(rate)[name];
+  if (c === undefined) throw new Error(`unknown benchmark '${name}'; one of: ${Object.keys(cases(0)).join(', ')}`);
+  const cluster = new LocalCluster();
+  await cluster.submitTopology(name, c.config, c.topology());
+  const read = (): number => cluster.getTopologySummary(name).components[c.counter.component]?.[c.counter.field] ?? 0;
+  const warmup = Math.min(3, seconds / 3);
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  const runtime = cluster.getRuntime(name);
+  // Latency over the measured window only: reset the spout histograms after warm-up.
+  for (const s of runtime.spouts) for (const t of s.tasks) Object.assign(t.stats, { completeLatency: new (t.stats.completeLatency.constructor as new () => typeof t.stats.completeLatency)() });
+  const start = read();
+  const t0 = performance.now();
+  let rssPeak = 0;
+  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 200);
+  await new Promise((r) => setTimeout(r, (seconds - warmup) * 1000));
+  clearInterval(rssTimer);
+  const count = read() - start;
+  const elapsed = (performance.now() - t0) / 1000;
+  const summary = cluster.getTopologySummary(name);
+  await cluster.killTopology(name, { waitMs: 0 });
+  const complete = summary.components.spout?.complete_latency_ms ?? summary.components.sentences?.complete_latency_ms;
+  return {
+    name,
+    tuples_per_s: Math.round(count / elapsed),
+    p50_ms: complete?.p50_ms ?? null,
+    p99_ms: complete?.p99_ms ?? null,
+    rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
+    seconds: Math.round(elapsed * 10) / 10,
+    ...(rate > 0 && name.endsWith('half') ? { target_rate: rate } : {}),
+  };
+}
+
+const [name = 'const-null', secs = '15', rate = '200000'] = process.argv.slice(2);
+console.log(JSON.stringify(await run(name, Number(secs), Number(rate))));
+process.exit(0);
