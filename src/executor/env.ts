@@ -19,5 +19,5 @@ export interface ExecutorEnv {
   /** Asks the worker loop to run soon (after async work completed outside it). */
   wake(): void;
   /** The acker of `task` when that acker task runs in this worker. */
-  localAcker(task: number): AckerBolt | undefined;
+  readonly localAcker: (task: number) => AckerBolt | undefined;
 }
