@@ -28,6 +28,8 @@ class SpoutTask {
   readonly immediateAcks: unknown[] = [];
   /** Emits made by this task so far; a nextTuple that adds none means "nothing to emit". */
   emitCalls = 0;
+  /** `emitCalls` when nextTuple last returned: more since then means the spout emits asynchronously. */
+  emitCallsAfterNext = 0;
   /** performance.now() before which nextTuple is not called (wait after an empty nextTuple). */
   idleUntil = 0;
   spout!: Spout;
@@ -70,6 +72,8 @@ class SpoutCollector implements SpoutOutputCollector {
     const emitter = task.emitter;
     const route = emitter.route(stream);
     task.emitCalls++;
+    // A spout may emit from its own callbacks (a subprocess, a socket): make sure the loop runs.
+    this.env.wake();
     const tracked = messageId !== undefined && messageId !== null;
     if (!tracked) return emitter.emit(route, values, directTask, null, 0n);
     if (this.initRoute === null) {
@@ -227,6 +231,13 @@ export class SpoutExecutor {
       n += c.length / 3;
       c.length = 0;
     }
+    for (const task of this.tasks) {
+      // Acks owed for emits made outside nextTuple.
+      if (task.immediateAcks.length > 0) {
+        n += task.immediateAcks.length;
+        this.flushImmediateAcks(task);
+      }
+    }
     const q = this.queue;
     for (let t = q.shift(); t !== undefined; t = q.shift()) {
       const task = this.byId.get(q.lastTask);
@@ -241,6 +252,8 @@ export class SpoutExecutor {
     const now = performance.now();
     let blockedByPending = true;
     for (const task of this.tasks) {
+      // Emits that arrived outside nextTuple (an asynchronous spout) end the wait at once.
+      if (task.emitCalls !== task.emitCallsAfterNext) task.idleUntil = 0;
       if (now < task.idleUntil) {
         blockedByPending = false;
         continue;
@@ -253,10 +266,12 @@ export class SpoutExecutor {
           task.spout.nextTuple();
         } catch (err) {
           task.collector.reportError(new ComponentError(this.component, task.id, 'nextTuple', err));
+          task.emitCallsAfterNext = task.emitCalls;
           task.idleUntil = performance.now() + this.waitMs;
           break;
         }
         if (task.immediateAcks.length > 0) this.flushImmediateAcks(task);
+        task.emitCallsAfterNext = task.emitCalls;
         if (task.emitCalls === before) {
           task.idleUntil = performance.now() + this.waitMs;
           break;
