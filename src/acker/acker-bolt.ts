@@ -1,5 +1,5 @@
 import type { Bolt, OutputCollector } from '../api/index.js';
-import { RotatingMap } from '../common/index.js';
+import { IdTable } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -9,31 +9,25 @@ import {
   type Tuple,
 } from '../tuple/index.js';
 
-interface TreeState {
-  /** XOR of the edges still outstanding; zero when the tree is complete. */
-  value: bigint;
-  /** The spout task to report to; -1 until the init message has arrived. */
-  spoutTask: number;
-  failed: boolean;
-}
-
 /**
  * Where the acker reports a finished tree: returns true if it delivered the news itself (the spout
  * task runs in this worker); otherwise the acker emits it on its direct stream.
  */
-export type CompletionSink = (spoutTask: number, stream: string, root: bigint) => boolean;
+export type CompletionSink = (spoutTask: number, stream: string, rootHi: number, rootLo: number) => boolean;
 
 /**
  * The system acker (Storm's `Acker`): tracks one XOR value per tuple tree and tells the spout
  * task when it returns to zero (acked) or when any tuple of the tree failed. Messages arrive as
  * tuples from other workers, or as direct `apply` calls from tasks in the same worker (which
- * saves a queue hop and a tuple per message; the algorithm is the same).
+ * saves a queue hop and a tuple per message; the algorithm is the same). Ids are 64-bit, given as
+ * int32 halves.
  */
 export class AckerBolt implements Bolt {
   private collector!: OutputCollector;
+  // Per tree: XOR value in valHi/valLo, spout task in num (-1 until the init), failed in flag.
   // Three buckets rotated once per message timeout: the spout (two buckets) gives up first, so
   // an entry here only expires after the spout has already failed the tree.
-  private readonly pending = new RotatingMap<bigint, TreeState>(3);
+  private readonly pending = new IdTable(3);
   private sink: CompletionSink = () => false;
 
   prepare(_config: TopologyConfig, _context: unknown, collector: OutputCollector): void {
@@ -46,58 +40,65 @@ export class AckerBolt implements Bolt {
 
   execute(input: Tuple): void {
     if (input.isTick()) {
-      this.pending.rotate();
+      this.pending.rotate(() => undefined);
       return;
     }
     const v = input.values;
-    this.apply(input.sourceStreamId, v[0] as bigint, (v[1] ?? 0n) as bigint, (v[2] ?? -1) as number);
+    this.apply(
+      input.sourceStreamId,
+      v[0] as number,
+      v[1] as number,
+      (v[2] ?? 0) as number,
+      (v[3] ?? 0) as number,
+      (v[4] ?? -1) as number,
+    );
   }
 
   /**
    * One acking message: `__ack_init` (value, spoutTask), `__ack_ack` (value), `__ack_fail` or
-   * `__ack_reset_timeout`.
+   * `__ack_reset_timeout`, about the tree with root id (rootHi, rootLo).
    */
-  apply(stream: string, root: bigint, value: bigint, spoutTask: number): void {
+  apply(stream: string, rootHi: number, rootLo: number, valHi: number, valLo: number, spoutTask: number): void {
+    const p = this.pending;
+    let e = p.find(rootHi, rootLo);
     if (stream === ACKER_RESET_TIMEOUT_STREAM) {
-      this.resetTimeout(root);
+      if (e < 0) return;
+      p.refresh(e);
+      const task = p.num[e] as number;
+      if (task >= 0) this.report(task, ACKER_RESET_TIMEOUT_STREAM, rootHi, rootLo);
       return;
     }
-    let state = this.pending.get(root);
-    if (state === undefined) {
+    if (e < 0) {
       // An ack or fail may overtake the init (they travel on different paths): start the entry
-      // anyway; with spoutTask still -1 an early zero cannot be mistaken for completion.
-      state = { value: 0n, spoutTask: -1, failed: false };
-      this.pending.putNew(root, state);
+      // anyway; with the spout task still -1 an early zero cannot be mistaken for completion.
+      e = p.insert(rootHi, rootLo);
+      p.num[e] = -1;
     }
     if (stream === ACKER_ACK_STREAM) {
-      state.value ^= value;
+      p.valHi[e] = (p.valHi[e] as number) ^ valHi;
+      p.valLo[e] = (p.valLo[e] as number) ^ valLo;
     } else if (stream === ACKER_INIT_STREAM) {
-      state.value ^= value;
-      state.spoutTask = spoutTask;
+      p.valHi[e] = (p.valHi[e] as number) ^ valHi;
+      p.valLo[e] = (p.valLo[e] as number) ^ valLo;
+      p.num[e] = spoutTask;
     } else if (stream === ACKER_FAIL_STREAM) {
-      state.failed = true;
+      p.flag[e] = 1;
     } else {
       return;
     }
-    if (state.spoutTask < 0) return;
-    if (state.failed) {
-      this.pending.remove(root);
-      this.report(state.spoutTask, ACKER_FAIL_STREAM, root);
-    } else if (state.value === 0n) {
-      this.pending.remove(root);
-      this.report(state.spoutTask, ACKER_ACK_STREAM, root);
+    const task = p.num[e] as number;
+    if (task < 0) return;
+    if (p.flag[e] === 1) {
+      p.remove(e);
+      this.report(task, ACKER_FAIL_STREAM, rootHi, rootLo);
+    } else if (p.valHi[e] === 0 && p.valLo[e] === 0) {
+      p.remove(e);
+      this.report(task, ACKER_ACK_STREAM, rootHi, rootLo);
     }
   }
 
-  private report(spoutTask: number, stream: string, root: bigint): void {
-    if (!this.sink(spoutTask, stream, root)) this.collector.emitDirect(spoutTask, stream, [root]);
-  }
-
-  private resetTimeout(root: bigint): void {
-    const state = this.pending.get(root);
-    if (state === undefined) return;
-    this.pending.put(root, state);
-    if (state.spoutTask >= 0) this.report(state.spoutTask, ACKER_RESET_TIMEOUT_STREAM, root);
+  private report(spoutTask: number, stream: string, rootHi: number, rootLo: number): void {
+    if (!this.sink(spoutTask, stream, rootHi, rootLo)) this.collector.emitDirect(spoutTask, stream, [rootHi, rootLo]);
   }
 
   /** Trees being tracked; for tests and metrics. */

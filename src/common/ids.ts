@@ -1,19 +1,31 @@
 import { randomFillSync } from 'node:crypto';
 
 /**
- * Random 64-bit ids for XOR acking. Filling a pool from the OS CSPRNG and handing out entries keeps
- * the cost per id near a BigInt allocation; a per-id syscall would cost microseconds.
+ * Random 64-bit ids for XOR acking, drawn as two 32-bit halves. Acking handles several ids per
+ * tuple, so ids are plain numbers (no BigInt allocation) and XOR is two integer operations; the
+ * pool is refilled from the OS CSPRNG, so a draw costs an array read, not a syscall.
  */
-const POOL_SIZE = 4096;
-const pool = new BigUint64Array(POOL_SIZE);
+const POOL_SIZE = 8192;
+const pool = new Int32Array(POOL_SIZE);
 let next = POOL_SIZE;
 
-export function randomId64(): bigint {
-  if (next === POOL_SIZE) {
-    randomFillSync(pool);
-    next = 0;
-  }
-  const id = pool[next++] as bigint;
-  // Zero is the "tree complete" value and must never be drawn as an edge or root id.
-  return id === 0n ? randomId64() : id;
+/** The halves of the id drawn last by {@link drawId}. */
+export const drawn = { hi: 0, lo: 0 };
+
+/** Draws a random non-zero 64-bit id into {@link drawn}. */
+export function drawId(): void {
+  do {
+    if (next >= POOL_SIZE) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    drawn.hi = pool[next++] as number;
+    drawn.lo = pool[next++] as number;
+    // Zero is the "tree complete" value and must never be drawn.
+  } while (drawn.hi === 0 && drawn.lo === 0);
+}
+
+/** An id as one bigint (for logs and tests). */
+export function idToBigInt(hi: number, lo: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }

@@ -1,17 +1,17 @@
-interface Slot<V> {
-  value: V;
-  /** The rotation count when the entry was last put. */
+/** A value that remembers when it was last put into a {@link RotatingMap}. */
+export interface Aging {
   generation: number;
 }
 
 /**
  * Storm's RotatingMap: entries expire `buckets` rotations after they were last put, so with
  * rotations every T an entry expires between (n-1)T and nT after its last put. Storm keeps n
- * maps; one map plus a generation per entry gives the same expiry with a single lookup per
- * operation (the data path's acking uses it per tuple), and a scan per rotation instead.
+ * maps; here one map holds the entries and each value carries the rotation count of its last put,
+ * which gives the same expiry with a single lookup per operation and no wrapper object (acking
+ * uses it for every tuple), at the price of a scan per rotation.
  */
-export class RotatingMap<K, V> {
-  private readonly entries = new Map<K, Slot<V>>();
+export class RotatingMap<K, V extends Aging> {
+  private readonly entries = new Map<K, V>();
   private generation = 0;
 
   constructor(private readonly buckets: number) {
@@ -23,7 +23,7 @@ export class RotatingMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    return this.entries.get(key)?.value;
+    return this.entries.get(key);
   }
 
   has(key: K): boolean {
@@ -32,24 +32,14 @@ export class RotatingMap<K, V> {
 
   /** Puts or refreshes: the entry's expiry starts again. */
   put(key: K, value: V): void {
-    const slot = this.entries.get(key);
-    if (slot === undefined) this.entries.set(key, { value, generation: this.generation });
-    else {
-      slot.value = value;
-      slot.generation = this.generation;
-    }
-  }
-
-  /** Puts a key known not to be present (a freshly drawn random id), skipping the lookup. */
-  putNew(key: K, value: V): void {
-    this.entries.set(key, { value, generation: this.generation });
+    value.generation = this.generation;
+    this.entries.set(key, value);
   }
 
   remove(key: K): V | undefined {
-    const slot = this.entries.get(key);
-    if (slot === undefined) return undefined;
-    this.entries.delete(key);
-    return slot.value;
+    const value = this.entries.get(key);
+    if (value !== undefined) this.entries.delete(key);
+    return value;
   }
 
   /** Ages every entry by one bucket and returns those that expired. */
@@ -57,9 +47,9 @@ export class RotatingMap<K, V> {
     this.generation++;
     const expired = new Map<K, V>();
     const oldest = this.generation - this.buckets;
-    for (const [key, slot] of this.entries) {
-      if (slot.generation <= oldest) {
-        expired.set(key, slot.value);
+    for (const [key, value] of this.entries) {
+      if (value.generation <= oldest) {
+        expired.set(key, value);
         this.entries.delete(key);
       }
     }

@@ -44,27 +44,27 @@ class BoltCollector implements OutputCollector {
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
     switch (arguments.length) {
       case 1:
-        return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, 0n);
+        return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, false);
       case 2:
         return typeof a === 'string'
-          ? this.emitter.emit(this.emitter.route(a), b as Values, -1, null, 0n)
-          : this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, -1, toAnchorList(a as Anchors), 0n);
+          ? this.emitter.emit(this.emitter.route(a), b as Values, -1, null, false)
+          : this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, -1, toAnchorList(a as Anchors), false);
       default:
-        return this.emitter.emit(this.emitter.route(a as string), c as Values, -1, toAnchorList(b as Anchors), 0n);
+        return this.emitter.emit(this.emitter.route(a as string), c as Values, -1, toAnchorList(b as Anchors), false);
     }
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
     switch (arguments.length) {
       case 2:
-        this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, 0n);
+        this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, false);
         return;
       case 3:
-        if (typeof a === 'string') this.emitter.emit(this.emitter.route(a), b as Values, taskId, null, 0n);
-        else this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, taskId, toAnchorList(a as Anchors), 0n);
+        if (typeof a === 'string') this.emitter.emit(this.emitter.route(a), b as Values, taskId, null, false);
+        else this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, taskId, toAnchorList(a as Anchors), false);
         return;
       default:
-        this.emitter.emit(this.emitter.route(a as string), c as Values, taskId, toAnchorList(b as Anchors), 0n);
+        this.emitter.emit(this.emitter.route(a as string), c as Values, taskId, toAnchorList(b as Anchors), false);
     }
   }
 
@@ -73,8 +73,10 @@ class BoltCollector implements OutputCollector {
     const ids = t.anchors;
     if (this.ackRoute !== null && ids.length > 0) {
       // One message per root both removes this tuple's edge and adds all its children's edges.
-      for (let i = 0; i < ids.length; i += 2) {
-        this.emitter.toAcker(this.ackRoute, ids[i] as bigint, (ids[i + 1] as bigint) ^ t.ackVal, -1);
+      for (let i = 0; i < ids.length; i += 4) {
+        const valHi = (ids[i + 2] as number) ^ t.ackHi;
+        const valLo = (ids[i + 3] as number) ^ t.ackLo;
+        this.emitter.toAcker(this.ackRoute, ids[i] as number, ids[i + 1] as number, valHi, valLo, -1);
       }
     }
     this.stats.acked++;
@@ -86,7 +88,7 @@ class BoltCollector implements OutputCollector {
   fail(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
     if (this.failRoute !== null) {
-      for (let i = 0; i < ids.length; i += 2) this.emitter.toAcker(this.failRoute, ids[i] as bigint, 0n, -1);
+      for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.failRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
     }
     this.stats.failed++;
     const hooks = this.context.hooks;
@@ -96,7 +98,7 @@ class BoltCollector implements OutputCollector {
   resetTimeout(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
     if (this.resetRoute === null) return;
-    for (let i = 0; i < ids.length; i += 2) this.emitter.toAcker(this.resetRoute, ids[i] as bigint, 0n, -1);
+    for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.resetRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
   }
 
   reportError(error: unknown): void {

@@ -1,4 +1,4 @@
-import { InvalidTupleError, randomId64, type Logger } from '../common/index.js';
+import { InvalidTupleError, drawId, drawn, type Logger } from '../common/index.js';
 import { createGrouper, type Grouper } from '../grouping/index.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import { Fields, TupleImpl, unserializableReason, type Value, type Values } from '../tuple/index.js';
@@ -28,7 +28,7 @@ export class StreamRoute {
   ) {}
 }
 
-const NO_ANCHORS: readonly bigint[] = [];
+const NO_ANCHORS: readonly number[] = [];
 
 export interface EmitterOptions {
   readonly debug: boolean;
@@ -44,10 +44,14 @@ export interface EmitterOptions {
  */
 export class TaskEmitter {
   private readonly routes = new Map<string, StreamRoute>();
+  /** The root id of the tracked spout emit in progress (set by the spout collector). */
+  rootHi = 0;
+  rootLo = 0;
   /** XOR of the edges drawn by the last tracked spout emit (the `__ack_init` value). */
-  lastEdgeXor = 0n;
+  xorHi = 0;
+  xorLo = 0;
   private readonly systemTargets: number[] = [];
-  private readonly rootScratch: Value[] = [0n];
+  private readonly rootScratch: Value[] = [0, 0];
 
   constructor(
     plan: TopologyPlan,
@@ -101,20 +105,27 @@ export class TaskEmitter {
   }
 
   /**
-   * Sends an acking message about tree `root` to the acker that owns it (fields grouping on the
-   * root id): applied directly when that acker runs in this worker, sent as a tuple otherwise.
+   * Sends an acking message about tree (rootHi, rootLo) to the acker that owns it (fields
+   * grouping on the id): applied directly when that acker runs in this worker, sent as a tuple
+   * otherwise.
    */
-  toAcker(route: StreamRoute, root: bigint, value: bigint, spoutTask: number): void {
-    this.rootScratch[0] = root;
-    const chosen = (route.groupers[0] as Grouper).choose(this.rootScratch);
+  toAcker(route: StreamRoute, rootHi: number, rootLo: number, valHi: number, valLo: number, spoutTask: number): void {
+    const scratch = this.rootScratch;
+    scratch[0] = rootHi;
+    scratch[1] = rootLo;
+    const chosen = (route.groupers[0] as Grouper).choose(scratch);
     const task = typeof chosen === 'number' ? chosen : (chosen[0] as number);
     const acker = this.options.localAcker(task);
     if (acker !== undefined) {
-      acker.apply(route.id, root, value, spoutTask);
+      acker.apply(route.id, rootHi, rootLo, valHi, valLo, spoutTask);
       return;
     }
     const values: Values =
-      route.id === ACKER_INIT_STREAM ? [root, value, spoutTask] : route.id === ACKER_ACK_STREAM ? [root, value] : [root];
+      route.id === ACKER_INIT_STREAM
+        ? [rootHi, rootLo, valHi, valLo, spoutTask]
+        : route.id === ACKER_ACK_STREAM
+          ? [rootHi, rootLo, valHi, valLo]
+          : [rootHi, rootLo];
     this.transfer(task, new TupleImpl(values, route.fields, this.component, route.id, this.task));
   }
 
@@ -123,16 +134,16 @@ export class TaskEmitter {
   }
 
   /**
-   * Emits `values` on `route`, to `directTask` when it is >= 0. Exactly one of `anchors` (a bolt's
-   * anchored emit) or `root` (a tracked spout emit, non-zero) may be given; neither means untracked.
-   * Returns the task ids the tuple went to.
+   * Emits `values` on `route`, to `directTask` when it is >= 0. A bolt's anchored emit passes its
+   * `anchors`; a tracked spout emit sets `rootHi`/`rootLo` first and passes `spoutRoot`; neither
+   * means untracked. Returns the task ids the tuple went to.
    */
   emit(
     route: StreamRoute,
     values: Values,
     directTask: number,
     anchors: readonly TupleImpl[] | null,
-    root: bigint,
+    spoutRoot: boolean,
   ): number[] {
     if (!Array.isArray(values)) {
       throw new InvalidTupleError(this.component, route.id, `values must be an array, got ${values === null ? 'null' : typeof values}`);
@@ -153,7 +164,8 @@ export class TaskEmitter {
     } else {
       out = [];
     }
-    this.lastEdgeXor = 0n;
+    this.xorHi = 0;
+    this.xorLo = 0;
     if (directTask >= 0) {
       if (!route.direct) {
         throw new InvalidTupleError(this.component, route.id, `emitDirect on a stream that is not declared direct`);
@@ -165,7 +177,7 @@ export class TaskEmitter {
           `emitDirect to task ${directTask}, which does not subscribe to this stream with a direct grouping (direct subscribers: ${[...route.directTasks].join(', ') || 'none'})`,
         );
       }
-      this.deliver(route, values, directTask, anchors, root, out);
+      this.deliver(route, values, directTask, anchors, spoutRoot, out);
     } else {
       if (route.direct) {
         throw new InvalidTupleError(this.component, route.id, `the stream is declared direct: emit on it with emitDirect`);
@@ -173,8 +185,8 @@ export class TaskEmitter {
       const groupers = route.groupers;
       for (let g = 0; g < groupers.length; g++) {
         const chosen = (groupers[g] as Grouper).choose(values);
-        if (typeof chosen === 'number') this.deliver(route, values, chosen, anchors, root, out);
-        else for (let i = 0; i < chosen.length; i++) this.deliver(route, values, chosen[i] as number, anchors, root, out);
+        if (typeof chosen === 'number') this.deliver(route, values, chosen, anchors, spoutRoot, out);
+        else for (let i = 0; i < chosen.length; i++) this.deliver(route, values, chosen[i] as number, anchors, spoutRoot, out);
       }
     }
     if (!route.system) {
@@ -195,14 +207,15 @@ export class TaskEmitter {
     values: readonly Value[],
     task: number,
     anchors: readonly TupleImpl[] | null,
-    root: bigint,
+    spoutRoot: boolean,
     out: number[],
   ): void {
     let messageId = NO_ANCHORS;
-    if (root !== 0n) {
-      const edge = randomId64();
-      this.lastEdgeXor ^= edge;
-      messageId = [root, edge];
+    if (spoutRoot) {
+      drawId();
+      this.xorHi ^= drawn.hi;
+      this.xorLo ^= drawn.lo;
+      messageId = [this.rootHi, this.rootLo, drawn.hi, drawn.lo];
     } else if (anchors !== null) {
       messageId = anchorIds(anchors);
     }
@@ -221,34 +234,46 @@ export class TaskEmitter {
 
 /**
  * The message id of a tuple emitted anchored to `anchors`: one new edge per anchor, XORed into
- * the anchor's ackVal and, for each root the anchor belongs to, into the new tuple's id for that
- * root (Storm's `BoltOutputCollectorImpl`).
+ * the anchor's ack value and, for each root the anchor belongs to, into the new tuple's id for
+ * that root (Storm's `BoltOutputCollectorImpl`). Ids are [rootHi, rootLo, edgeHi, edgeLo]...
  */
-function anchorIds(anchors: readonly TupleImpl[]): readonly bigint[] {
+function anchorIds(anchors: readonly TupleImpl[]): readonly number[] {
   if (anchors.length === 1) {
     const a = anchors[0] as TupleImpl;
     const ids = a.anchors;
     if (ids.length === 0) return NO_ANCHORS;
-    const edge = randomId64();
-    a.ackVal ^= edge;
-    if (ids.length === 2) return [ids[0] as bigint, edge];
-    const out: bigint[] = [];
-    for (let i = 0; i < ids.length; i += 2) out.push(ids[i] as bigint, edge);
+    drawId();
+    const eHi = drawn.hi;
+    const eLo = drawn.lo;
+    a.ackHi ^= eHi;
+    a.ackLo ^= eLo;
+    if (ids.length === 4) return [ids[0] as number, ids[1] as number, eHi, eLo];
+    const out: number[] = [];
+    for (let i = 0; i < ids.length; i += 4) out.push(ids[i] as number, ids[i + 1] as number, eHi, eLo);
     return out;
   }
-  const byRoot = new Map<bigint, bigint>();
+  const out: number[] = [];
   for (const a of anchors) {
     const ids = a.anchors;
     if (ids.length === 0) continue;
-    const edge = randomId64();
-    a.ackVal ^= edge;
-    for (let i = 0; i < ids.length; i += 2) {
-      const r = ids[i] as bigint;
-      byRoot.set(r, (byRoot.get(r) ?? 0n) ^ edge);
+    drawId();
+    const eHi = drawn.hi;
+    const eLo = drawn.lo;
+    a.ackHi ^= eHi;
+    a.ackLo ^= eLo;
+    for (let i = 0; i < ids.length; i += 4) {
+      const rHi = ids[i] as number;
+      const rLo = ids[i + 1] as number;
+      // Anchors sharing a root contribute one combined edge for it; the list is short, scan it.
+      let j = 0;
+      while (j < out.length && !(out[j] === rHi && out[j + 1] === rLo)) j += 4;
+      if (j < out.length) {
+        out[j + 2] = (out[j + 2] as number) ^ eHi;
+        out[j + 3] = (out[j + 3] as number) ^ eLo;
+      } else {
+        out.push(rHi, rLo, eHi, eLo);
+      }
     }
   }
-  if (byRoot.size === 0) return NO_ANCHORS;
-  const out: bigint[] = [];
-  for (const [r, e] of byRoot) out.push(r, e);
-  return out;
+  return out.length === 0 ? NO_ANCHORS : out;
 }

@@ -1,5 +1,5 @@
 import type { Spout, SpoutOutputCollector } from '../api/index.js';
-import { ComponentError, RotatingMap, randomId64 } from '../common/index.js';
+import { ComponentError, IdTable, drawId, drawn } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -17,13 +17,9 @@ import { TaskStats } from './stats.js';
 import { TaskContext } from './task-context.js';
 import { makeTickTuple, sampleInterval } from './ticks.js';
 
-interface PendingTuple {
-  readonly messageId: unknown;
-  readonly startMs: number;
-}
-
 class SpoutTask {
-  readonly pending = new RotatingMap<bigint, PendingTuple>(2);
+  /** Tracked trees in flight: message id in `obj`, start time (or -1, unsampled) in `num`. */
+  readonly pending = new IdTable(2);
   /** Message ids to ack once nextTuple returns (acking off, or a tuple that reached no task). */
   readonly immediateAcks: unknown[] = [];
   /** Emits made by this task so far; a nextTuple that adds none means "nothing to emit". */
@@ -75,15 +71,19 @@ class SpoutCollector implements SpoutOutputCollector {
     // A spout may emit from its own callbacks (a subprocess, a socket): make sure the loop runs.
     this.env.wake();
     const tracked = messageId !== undefined && messageId !== null;
-    if (!tracked) return emitter.emit(route, values, directTask, null, 0n);
+    if (!tracked) return emitter.emit(route, values, directTask, null, false);
     if (this.initRoute === null) {
       // Acking is off: the tuple counts as done as soon as it is out.
-      const out = emitter.emit(route, values, directTask, null, 0n);
+      const out = emitter.emit(route, values, directTask, null, false);
       task.immediateAcks.push(messageId);
       return out;
     }
-    const root = randomId64();
-    const out = emitter.emit(route, values, directTask, null, root);
+    drawId();
+    const rootHi = drawn.hi;
+    const rootLo = drawn.lo;
+    emitter.rootHi = rootHi;
+    emitter.rootLo = rootLo;
+    const out = emitter.emit(route, values, directTask, null, true);
     if (out.length === 0) {
       task.immediateAcks.push(messageId);
       return out;
@@ -94,8 +94,10 @@ class SpoutCollector implements SpoutOutputCollector {
       task.sampleCountdown = task.sampleEvery;
       startMs = performance.now();
     }
-    task.pending.putNew(root, { messageId, startMs });
-    emitter.toAcker(this.initRoute, root, emitter.lastEdgeXor, task.id);
+    const entry = task.pending.insert(rootHi, rootLo);
+    task.pending.obj[entry] = messageId;
+    task.pending.num[entry] = startMs;
+    emitter.toAcker(this.initRoute, rootHi, rootLo, emitter.xorHi, emitter.xorLo, task.id);
     return out;
   }
 
@@ -157,12 +159,12 @@ export class SpoutExecutor {
     }
   }
 
-  /** Tree completions reported by a local acker, handled at the start of the next turn: [task, stream, root]... */
-  private readonly completions: (number | string | bigint)[] = [];
+  /** Tree completions reported by a local acker, handled at the start of the next turn: [task, stream, rootHi, rootLo]... */
+  private readonly completions: (number | string)[] = [];
 
   /** A local acker reports a finished (or reset) tree of one of this executor's tasks. */
-  complete(task: number, stream: string, root: bigint): void {
-    this.completions.push(task, stream, root);
+  complete(task: number, stream: string, rootHi: number, rootLo: number): void {
+    this.completions.push(task, stream, rootHi, rootLo);
   }
 
   setDownstream(queues: readonly ReceiveQueue[]): void {
@@ -224,11 +226,11 @@ export class SpoutExecutor {
     let n = 0;
     const c = this.completions;
     if (c.length > 0) {
-      for (let i = 0; i < c.length; i += 3) {
+      for (let i = 0; i < c.length; i += 4) {
         const task = this.byId.get(c[i] as number);
-        if (task !== undefined) this.handleCompletion(task, c[i + 1] as string, c[i + 2] as bigint);
+        if (task !== undefined) this.handleCompletion(task, c[i + 1] as string, c[i + 2] as number, c[i + 3] as number);
       }
-      n += c.length / 3;
+      n += c.length / 4;
       c.length = 0;
     }
     for (const task of this.tasks) {
@@ -314,30 +316,26 @@ export class SpoutExecutor {
 
   private handleSystemTuple(task: SpoutTask, t: TupleImpl): void {
     if (t.isTick()) {
-      for (const p of task.pending.rotate().values()) this.failTuple(task, p, 'timeout');
+      const pending = task.pending;
+      pending.rotate((e) => this.failTuple(task, pending.obj[e], 'timeout'));
       return;
     }
-    this.handleCompletion(task, t.sourceStreamId, t.values[0] as bigint);
+    this.handleCompletion(task, t.sourceStreamId, t.values[0] as number, t.values[1] as number);
   }
 
-  private handleCompletion(task: SpoutTask, stream: string, root: bigint): void {
-    switch (stream) {
-      case ACKER_ACK_STREAM: {
-        const p = task.pending.remove(root);
-        if (p !== undefined) this.ackTuple(task, p.messageId, p.startMs < 0 ? -1 : performance.now() - p.startMs);
-        return;
-      }
-      case ACKER_FAIL_STREAM: {
-        const p = task.pending.remove(root);
-        if (p !== undefined) this.failTuple(task, p, 'failed');
-        return;
-      }
-      case ACKER_RESET_TIMEOUT_STREAM: {
-        const p = task.pending.get(root);
-        if (p !== undefined) task.pending.put(root, p);
-        return;
-      }
+  private handleCompletion(task: SpoutTask, stream: string, rootHi: number, rootLo: number): void {
+    const pending = task.pending;
+    const e = pending.find(rootHi, rootLo);
+    if (e < 0) return;
+    if (stream === ACKER_RESET_TIMEOUT_STREAM) {
+      pending.refresh(e);
+      return;
     }
+    const messageId = pending.obj[e];
+    const startMs = pending.num[e] as number;
+    pending.remove(e);
+    if (stream === ACKER_ACK_STREAM) this.ackTuple(task, messageId, startMs < 0 ? -1 : performance.now() - startMs);
+    else if (stream === ACKER_FAIL_STREAM) this.failTuple(task, messageId, 'failed');
   }
 
   /** `latencyMs` is -1 for a tree whose latency was not sampled. */
@@ -353,16 +351,16 @@ export class SpoutExecutor {
     if (hooks.length > 0) for (const h of hooks) h.spoutAck?.({ messageId, completeLatencyMs: latencyMs });
   }
 
-  private failTuple(task: SpoutTask, p: PendingTuple, reason: 'failed' | 'timeout'): void {
+  private failTuple(task: SpoutTask, messageId: unknown, reason: 'failed' | 'timeout'): void {
     task.stats.failed++;
     if (reason === 'timeout') task.stats.timedOut++;
     try {
-      task.spout.fail?.(p.messageId);
+      task.spout.fail?.(messageId);
     } catch (err) {
       task.collector.reportError(new ComponentError(this.component, task.id, 'fail', err));
     }
     const hooks = task.context.hooks;
-    if (hooks.length > 0) for (const h of hooks) h.spoutFail?.({ messageId: p.messageId, reason });
+    if (hooks.length > 0) for (const h of hooks) h.spoutFail?.({ messageId, reason });
   }
 
   private flushImmediateAcks(task: SpoutTask): void {
@@ -371,7 +369,7 @@ export class SpoutExecutor {
   }
 
   get backlog(): number {
-    return this.queue.size + this.completions.length / 3;
+    return this.queue.size + this.completions.length / 4;
   }
 
   async close(): Promise<void> {

@@ -113,10 +113,10 @@ export class WorkerRuntime {
       for (const t of e.tasks) {
         const acker = t.bolt as AckerBolt;
         localAckers.set(t.id, acker);
-        acker.setCompletionSink((spoutTask, stream, root) => {
+        acker.setCompletionSink((spoutTask, stream, rootHi, rootLo) => {
           const spout = spoutOfTask.get(spoutTask);
           if (spout === undefined) return false;
-          spout.complete(spoutTask, stream, root);
+          spout.complete(spoutTask, stream, rootHi, rootLo);
           return true;
         });
       }

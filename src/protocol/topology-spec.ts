@@ -139,12 +139,16 @@ export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec
   if (ackers === 0) return spec;
   const components: Record<string, ComponentSpec> = {};
   const ackerInputs: InputSpec[] = [];
-  const byId: GroupingSpec = { type: 'fields', fields: ['id'] };
+  // Ids are 64-bit, carried as two int32 halves; the low half is random enough to group on.
+  const byId: GroupingSpec = { type: 'fields', fields: ['id-lo'] };
   for (const c of Object.values(spec.components)) {
     if (c.kind === 'spout') {
       components[c.id] = {
         ...c,
-        streams: { ...c.streams, [ACKER_INIT_STREAM]: { fields: ['id', 'init-val', 'spout-task'], direct: false } },
+        streams: {
+          ...c.streams,
+          [ACKER_INIT_STREAM]: { fields: ['id-hi', 'id-lo', 'val-hi', 'val-lo', 'spout-task'], direct: false },
+        },
         inputs: [
           ...c.inputs,
           { component: ACKER_COMPONENT, stream: ACKER_ACK_STREAM, grouping: { type: 'direct' } },
@@ -158,9 +162,9 @@ export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec
         ...c,
         streams: {
           ...c.streams,
-          [ACKER_ACK_STREAM]: { fields: ['id', 'ack-val'], direct: false },
-          [ACKER_FAIL_STREAM]: { fields: ['id'], direct: false },
-          [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id'], direct: false },
+          [ACKER_ACK_STREAM]: { fields: ['id-hi', 'id-lo', 'val-hi', 'val-lo'], direct: false },
+          [ACKER_FAIL_STREAM]: { fields: ['id-hi', 'id-lo'], direct: false },
+          [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id-hi', 'id-lo'], direct: false },
         },
       };
       for (const s of [ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM]) {
@@ -174,9 +178,9 @@ export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec
     parallelism: ackers,
     tasks: ackers,
     streams: {
-      [ACKER_ACK_STREAM]: { fields: ['id'], direct: true },
-      [ACKER_FAIL_STREAM]: { fields: ['id'], direct: true },
-      [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id'], direct: true },
+      [ACKER_ACK_STREAM]: { fields: ['id-hi', 'id-lo'], direct: true },
+      [ACKER_FAIL_STREAM]: { fields: ['id-hi', 'id-lo'], direct: true },
+      [ACKER_RESET_TIMEOUT_STREAM]: { fields: ['id-hi', 'id-lo'], direct: true },
     },
     inputs: ackerInputs,
     config: {},

@@ -36,15 +36,17 @@ export interface Tuple {
   isTick(): boolean;
 }
 
-const EMPTY_ANCHORS: readonly bigint[] = [];
+const EMPTY_ANCHORS: readonly number[] = [];
 
 /**
- * The runtime's tuple. `anchors` is the message id flattened as `[root0, edge0, root1, edge1...]`
- * (Storm's `anchorsToIds`), empty when the tuple is not tracked; `ackVal` gathers the XOR of the
- * edges of the tuples emitted anchored to this one while it is being processed.
+ * The runtime's tuple. `anchors` is the message id (Storm's `anchorsToIds`) flattened as
+ * `[rootHi, rootLo, edgeHi, edgeLo, ...]`, 64-bit ids as int32 halves; empty when the tuple is
+ * not tracked. `ackHi`/`ackLo` gather the XOR of the edges of the tuples emitted anchored to this
+ * one while it is being processed.
  */
 export class TupleImpl implements Tuple {
-  ackVal = 0n;
+  ackHi = 0;
+  ackLo = 0;
   /** performance.now() when execute started, for sampled process latency; -1 when not sampled. */
   executeStart = -1;
 
@@ -54,7 +56,7 @@ export class TupleImpl implements Tuple {
     readonly sourceComponent: string,
     readonly sourceStreamId: string,
     readonly sourceTask: number,
-    readonly anchors: readonly bigint[] = EMPTY_ANCHORS,
+    readonly anchors: readonly number[] = EMPTY_ANCHORS,
   ) {}
 
   get size(): number {
