@@ -4,4 +4,4 @@ export * from './protocol/index.js';
 export * from './grouping/index.js';
 export { AckerBolt } from './acker/index.js';
 export { TupleImpl } from './tuple/index.js';
-export { RotatingMap, IdTable, LatencyHistogram, drawId, drawn, idToBigInt, MemoryLogger, silentLogger } from './common/index.js';
+export { IdTable, LatencyHistogram, drawId, drawn, idToBigInt, MemoryLogger, silentLogger } from './common/index.js';

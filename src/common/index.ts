@@ -1,8 +1,6 @@
 export * from './errors.js';
 export { drawId, drawn, idToBigInt } from './ids.js';
 export { IdTable } from './id-table.js';
-export { RotatingMap } from './rotating-map.js';
-export type { Aging } from './rotating-map.js';
 export { LatencyHistogram } from './histogram.js';
 export { ConsoleLogger, MemoryLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { BaseBasicBolt, BaseRichSpout, FailedError, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from 'squall';
+import { TupleImpl, WorkerRuntime, decodeValues, encodeValues } from 'squall/internal';
+import { eventually } from '../helpers/wait.js';
+
+/**
+ * Two workers in one process, joined by a transfer function that serializes every tuple as the
+ * ZeroMQ transport will: checks that routing, acking messages to ackers in the other worker and
+ * completions back to the spout work when tasks are split, before cluster mode exists.
+ */
+class Ledger {
+  readonly acked = new Map<number, number>();
+  failed = 0;
+}
+
+class Numbers extends BaseRichSpout {
+  private next = 0;
+  private readonly replay: number[] = [];
+  constructor(private readonly ledger: Ledger, private readonly total: number) {
+    super();
+  }
+  nextTuple(): void {
+    const id = this.replay.shift() ?? (this.next < this.total ? this.next++ : undefined);
+    if (id !== undefined) this.collector.emit([id, `number ${id}`], id);
+  }
+  override ack(id: unknown): void {
+    this.ledger.acked.set(id as number, (this.ledger.acked.get(id as number) ?? 0) + 1);
+  }
+  override fail(id: unknown): void {
+    this.ledger.failed++;
+    this.replay.push(id as number);
+  }
+  override declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['n', 'text']);
+  }
+}
+
+class Words extends BaseBasicBolt {
+  execute(t: Tuple, c: BasicOutputCollector): void {
+    for (const w of t.getStringByField('text').split(' ')) c.emit([w, t.getNumberByField('n')]);
+  }
+  override declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['word', 'n']);
+  }
+}
+
+class Flaky extends BaseBasicBolt {
+  execute(): void {
+    if (Math.random() < 0.05) throw new FailedError('flaky');
+  }
+}
+
+describe('tasks split over two workers', () => {
+  it('acks every message exactly once with ackers and bolts in both workers', async () => {
+    const ledger = new Ledger();
+    const b = new TopologyBuilder();
+    b.setSpout('numbers', new Numbers(ledger, 500), 2);
+    b.setBolt('words', Words, 2).shuffleGrouping('numbers');
+    b.setBolt('flaky', Flaky, 2).fieldsGrouping('words', ['word']);
+    const topology = b.createTopology({ 'topology.acker.executors': 2, 'topology.max.spout.pending': 50 });
+
+    const workers: WorkerRuntime[] = [];
+    let crossed = 0;
+    const wire = (to: () => WorkerRuntime) => (task: number, t: TupleImpl) => {
+      crossed++;
+      const copy = new TupleImpl(decodeValues(encodeValues(t.values as never)), t.fields, t.sourceComponent, t.sourceStreamId, t.sourceTask, [...t.anchors]);
+      // Delivered later, as a network would.
+      setImmediate(() => to().receive(task, copy));
+    };
+    const probe = new WorkerRuntime({ name: 'probe', topology });
+    const all = [...probe.plan.taskToComponent.keys()].sort((x, y) => x - y);
+    // Every component has two tasks: the first of each goes to worker A, the second to worker B.
+    const first = new Set<number>();
+    for (const tasks of probe.plan.componentTasks.values()) if (tasks[0] !== undefined) first.add(tasks[0]);
+    const a = new WorkerRuntime({ name: 't', topology, tasks: all.filter((t) => first.has(t)), remoteTransfer: wire(() => workers[1]!) });
+    const bw = new WorkerRuntime({ name: 't', topology, tasks: all.filter((t) => !first.has(t)), remoteTransfer: wire(() => workers[0]!) });
+    workers.push(a, bw);
+    await a.start();
+    await bw.start();
+    // Two spout copies each emit ids 0..499.
+    await eventually(() => [...ledger.acked.values()].reduce((x, y) => x + y, 0) === 1000, '1000 acks', 20_000);
+    await a.stop();
+    await bw.stop();
+    for (let id = 0; id < 500; id++) expect(ledger.acked.get(id)).toBe(2);
+    expect(ledger.failed).toBeGreaterThan(0);
+    expect(crossed).toBeGreaterThan(1000);
+  });
+});
