@@ -11,8 +11,8 @@ import wordCount from '../topologies/word-count/topology.js';
 class ConstSpout extends BaseRichSpout {
   private seq = 0;
   private readonly value = ['some data'];
-  private budgetStart = 0;
-  private emittedInWindow = 0;
+  private startedAt = -1;
+  private emittedSinceStart = 0;
 
   constructor(
     private readonly tracked: boolean,
@@ -23,14 +23,12 @@ class ConstSpout extends BaseRichSpout {
 
   nextTuple(): void {
     if (this.ratePerSec > 0) {
+      // Pace to the rate since the start: a steady stream (what Storm's ThroughputVsLatency
+      // does), catching up after each wait instead of drifting below the target.
       const now = performance.now();
-      if (now - this.budgetStart >= 10) {
-        this.budgetStart = now;
-        this.emittedInWindow = 0;
-      }
-      // Spread the rate over 10 ms windows so latency is measured on a steady stream, not bursts.
-      if (this.emittedInWindow >= this.ratePerSec / 100) return;
-      this.emittedInWindow++;
+      if (this.startedAt < 0) this.startedAt = now;
+      if (this.emittedSinceStart >= ((now - this.startedAt) * this.ratePerSec) / 1000) return;
+      this.emittedSinceStart++;
     }
     if (this.tracked) this.collector.emit(this.value, this.seq++);
     else this.collector.emit(this.value);
