@@ -42,6 +42,9 @@ class BoltCollector implements OutputCollector {
   }
 
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
+    // Bolts may emit, ack and fail from their own callbacks (timers, sockets, subprocesses):
+    // make sure the worker loop runs. Costs one check when the loop is already running.
+    this.env.wake();
     switch (arguments.length) {
       case 1:
         return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, false);
@@ -55,6 +58,7 @@ class BoltCollector implements OutputCollector {
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
+    this.env.wake();
     switch (arguments.length) {
       case 2:
         this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, false);
@@ -69,6 +73,7 @@ class BoltCollector implements OutputCollector {
   }
 
   ack(input: Tuple): void {
+    this.env.wake();
     const t = input as TupleImpl;
     const ids = t.anchors;
     if (this.ackRoute !== null && ids.length > 0) {
@@ -86,6 +91,7 @@ class BoltCollector implements OutputCollector {
   }
 
   fail(input: Tuple): void {
+    this.env.wake();
     const ids = (input as TupleImpl).anchors;
     if (this.failRoute !== null) {
       for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.failRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -77,6 +77,26 @@ describe('squall local', () => {
     const r3 = await squall(['local', 'does/not/exist.ts']);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain('no such file');
+  });
+
+  it('stops on Ctrl-C, drains in-flight tuples and prints the summary', async () => {
+    const child = spawn(process.execPath, [cli, 'local', 'topologies/word-count/topology.ts', '--json'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!stderr.includes('Running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('draining in-flight tuples');
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { components: Record<string, Record<string, number>> };
+    const spout = summary.components.sentences!;
+    expect(spout.emitted).toBeGreaterThan(0);
+    expect(spout.acked).toBe(spout.emitted);
+    expect(spout.pending).toBe(0);
   });
 
   it('explains itself with --help', async () => {
