@@ -1,8 +1,11 @@
 import type { AckerBolt } from '../acker/index.js';
 import type { Topology } from '../api/index.js';
 import type { Logger } from '../common/index.js';
-import type { Transfer } from './emitter.js';
+import type { TopologyConfig } from '../config/index.js';
+import { TaskEmitter, type Transfer } from './emitter.js';
 import type { TopologyPlan } from './plan.js';
+import { TaskStats } from './stats.js';
+import { TaskContext } from './task-context.js';
 
 /** What an executor needs from the worker it runs in. */
 export interface ExecutorEnv {
@@ -20,4 +23,32 @@ export interface ExecutorEnv {
   wake(): void;
   /** The acker of `task` when that acker task runs in this worker. */
   readonly localAcker: (task: number) => AckerBolt | undefined;
+}
+
+/** What every task of an executor starts with: its context, its counters and its emitter. */
+export function createTaskParts(
+  env: ExecutorEnv,
+  config: TopologyConfig,
+  component: string,
+  task: number,
+): { context: TaskContext; stats: TaskStats; emitter: TaskEmitter } {
+  const context = new TaskContext(env.plan, component, task, env.workerTasks, env.resourcesDir);
+  const stats = new TaskStats();
+  const emitter = new TaskEmitter(
+    env.plan,
+    env.topology,
+    component,
+    task,
+    context,
+    env.transfer,
+    stats,
+    {
+      debug: config['topology.debug'],
+      trySerialize: config['topology.testing.always.try.serialize'],
+      logger: env.logger,
+      localAcker: env.localAcker,
+    },
+    env.localTasks,
+  );
+  return { context, stats, emitter };
 }

@@ -10,11 +10,12 @@ import {
   type TupleImpl,
   type Values,
 } from '../tuple/index.js';
-import { TaskEmitter, type StreamRoute } from './emitter.js';
-import type { ExecutorEnv } from './env.js';
+import type { TaskEmitter} from './emitter.js';
+import { type StreamRoute } from './emitter.js';
+import { createTaskParts, type ExecutorEnv } from './env.js';
 import { ReceiveQueue } from './receive-queue.js';
-import { TaskStats } from './stats.js';
-import { TaskContext } from './task-context.js';
+import type { TaskStats } from './stats.js';
+import type { TaskContext } from './task-context.js';
 import { makeTickTuple, sampleInterval } from './ticks.js';
 
 class SpoutTask {
@@ -143,14 +144,7 @@ export class SpoutExecutor {
     this.waitMs = config['topology.sleep.spout.wait.strategy.time.ms'];
     const acking = env.plan.ackers > 0;
     for (const id of taskIds) {
-      const context = new TaskContext(env.plan, component, id, env.workerTasks, env.resourcesDir);
-      const stats = new TaskStats();
-      const emitter = new TaskEmitter(env.plan, env.topology, component, id, context, env.transfer, stats, {
-        debug: config['topology.debug'],
-        trySerialize: config['topology.testing.always.try.serialize'],
-        logger: env.logger,
-        localAcker: env.localAcker,
-      }, env.localTasks);
+      const { context, stats, emitter } = createTaskParts(env, config, component, id);
       const task = new SpoutTask(id, context, stats, emitter, sampleInterval(config['topology.stats.sample.rate']));
       task.spout = env.topology.createComponent(component) as Spout;
       task.collector = new SpoutCollector(task, env, acking);
