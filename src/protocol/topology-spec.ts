@@ -89,7 +89,19 @@ export function validateTopologySpec(spec: TopologySpec): TopologyProblem[] {
     if (c.kind === 'bolt' && c.inputs.length === 0) {
       problems.push({ component: c.id, message: 'the bolt subscribes to no stream, so it would never receive a tuple' });
     }
-    for (const input of c.inputs) problems.push(...checkInput(spec, c, input));
+    const subscribed = new Set<string>();
+    for (const input of c.inputs) {
+      const key = `${input.component}\u0000${input.stream}`;
+      if (subscribed.has(key)) {
+        problems.push({
+          component: c.id,
+          stream: input.stream,
+          message: `subscribes twice to stream '${input.stream}' of '${input.component}' (every tuple would arrive twice)`,
+        });
+      }
+      subscribed.add(key);
+      problems.push(...checkInput(spec, c, input));
+    }
   }
   return problems;
 }

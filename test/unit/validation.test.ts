@@ -71,6 +71,15 @@ describe('topology validation', () => {
     expect(() => b.setBolt('sink', Sink, 0)).toThrow(/component 'sink': parallelism must be an integer of at least 1, got 0/);
   });
 
+  it('refuses a bolt that subscribes twice to the same stream', () => {
+    const b = new TopologyBuilder();
+    b.setSpout('words', WordSpout);
+    b.setBolt('sink', Sink).shuffleGrouping('words').fieldsGrouping('words', ['word']);
+    const [p] = problemsOf(() => b.createTopology());
+    expect(p).toMatchObject({ component: 'sink', stream: 'default' });
+    expect(p!.message).toContain("subscribes twice to stream 'default' of 'words'");
+  });
+
   it('refuses a topology without a spout', () => {
     const b = new TopologyBuilder();
     b.setBolt('sink', Sink).shuffleGrouping('sink');
