@@ -81,7 +81,7 @@ const CASES: Record<string, Case> = {
     config: { 'topology.max.spout.pending': MAX_PENDING },
   },
   'go-ext': {
-    bolt: () => ({ command: [buildGo()], outputFields: FIELDS, serializer: 'msgpack' }),
+    bolt: () => ({ command: [buildGo()], outputFields: FIELDS, serializer: 'msgpack', ...(process.env.MAXP ? { maxPending: Number(process.env.MAXP) } : {}) }),
     config: { 'topology.max.spout.pending': MAX_PENDING },
   },
   // Storm's own conversation: json, one message per tuple, a task-id round trip per emit.
@@ -133,6 +133,7 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
   const pid = bolt.stats.pids.at(-1);
   const cpu0 = childStats(pid).cpuSecs;
   const start = acked();
+  const hostCpu0 = process.cpuUsage();
   const t0 = performance.now();
   let rssPeak = 0;
   const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 200);
@@ -140,6 +141,7 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
   clearInterval(rssTimer);
   const count = acked() - start;
   const elapsed = (performance.now() - t0) / 1000;
+  const hostCpu = process.cpuUsage(hostCpu0);
   const child = childStats(pid);
   const summary = cluster.getTopologySummary(name);
   if (process.env.BENCH_DEBUG) console.error(summary.errors.slice(0, 3));
@@ -151,6 +153,7 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
     p50_ms: complete?.p50_ms ?? null,
     p99_ms: complete?.p99_ms ?? null,
     rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
+    host_cpu_share: Math.round(((hostCpu.user + hostCpu.system) / 1e6 / elapsed) * 100) / 100,
     child_rss_mb: child.rssMb,
     child_cpu_share: cpu0 === null || child.cpuSecs === null ? null : Math.round(((child.cpuSecs - cpu0) / elapsed) * 100) / 100,
     failed: summary.components.spout?.failed ?? 0,

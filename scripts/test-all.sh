@@ -19,7 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 log "npm packages"
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi || exit 1
+# npm install (it follows package-lock.json) rather than npm ci: npm 11 writes lock files without
+# the other platforms' optional packages (msgpackr-extract's), which npm ci then refuses.
+npm install --no-audit --no-fund || exit 1
 
 if [ -f multilang/python/pyproject.toml ]; then
   log "Python dependencies of multilang/python"
