@@ -48,12 +48,3 @@ export { ConsoleLogger } from './common/index.js';
 export { LocalCluster } from './local/index.js';
 export type { SubmitOptions, KillOptions, TopologySummary } from './local/index.js';
 export type { ComponentSummary, LatencySummary } from './executor/index.js';
-export { ShellBolt, ShellSpout, ShellMessageId, MultilangError, ShellComponentStats } from './multilang/index.js';
-export type {
-  ShellComponentOptions,
-  ShellBoltOptions,
-  ShellSpoutOptions,
-  ShellStreamDeclaration,
-  ShellMetric,
-  MultilangFaultKind,
-} from './multilang/index.js';
