@@ -261,9 +261,6 @@ func (s *eventSpout) Fail(id any) error {
 
 func transcriptNames(t *testing.T) []string {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(transcriptsDir, "READY")); err != nil {
-		t.Fatalf("golden transcripts are missing: %v", err)
-	}
 	paths, err := filepath.Glob(filepath.Join(transcriptsDir, "*", "conversation.json"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no conversation.json under %s (%v)", transcriptsDir, err)
