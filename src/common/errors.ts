@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'COMPONENT_ERROR'
   | 'SERIALIZATION'
   | 'MULTILANG'
-  | 'SHUTDOWN';
+  | 'STATE'
+  | 'SHUTDOWN'
+  | 'TRANSPORT';
 
 export class SquallError extends Error {
   readonly code: ErrorCode;
@@ -146,6 +148,7 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'COMPONENT_ERROR',
   'SERIALIZATION',
   'MULTILANG',
+  'STATE',
   'SHUTDOWN',
 ]);
 

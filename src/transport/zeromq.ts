@@ -1,0 +1,127 @@
+import { Pull, Push } from 'zeromq';
+import { SquallError, describe } from '../common/index.js';
+
+/**
+ * The data plane between workers: each worker binds one PULL socket on its slot and keeps a PUSH
+ * socket per peer worker. Messages are whole batches (bytes); what is in them is the worker's
+ * business. ZeroMQ reconnects by itself when a peer restarts or moves.
+ */
+export class TransportError extends SquallError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TRANSPORT', message, options);
+  }
+}
+
+/** Receives batches on a bound endpoint and hands each to `onBatch`, in arrival order. */
+export class BatchReceiver {
+  private readonly socket = new Pull();
+  private closed = false;
+  private loop: Promise<void> | undefined;
+  endpoint = '';
+
+  constructor(private readonly onBatch: (batch: Uint8Array) => void) {}
+
+  /** Binds (e.g. `tcp://0.0.0.0:6700`, or port 0 for any free port) and starts receiving. */
+  async bind(endpoint: string): Promise<string> {
+    try {
+      await this.socket.bind(endpoint);
+    } catch (err) {
+      throw new TransportError(`cannot bind ${endpoint}: ${describe(err)}`, { cause: err });
+    }
+    this.endpoint = this.socket.lastEndpoint ?? endpoint;
+    this.loop = this.receive();
+    return this.endpoint;
+  }
+
+  private async receive(): Promise<void> {
+    try {
+      for await (const [frame] of this.socket) {
+        if (frame !== undefined) this.onBatch(frame);
+      }
+    } catch (err) {
+      if (!this.closed) throw new TransportError(`receiving on ${this.endpoint} failed: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.socket.close();
+    await this.loop?.catch(() => undefined);
+  }
+}
+
+export interface BatchSenderOptions {
+  /** Batches ZeroMQ may hold for a slow or absent peer before `send` waits. @defaultValue 1000 */
+  readonly highWaterMark?: number;
+  /** Batches queued here beyond which `isBackpressured` is true. @defaultValue 64 */
+  readonly maxQueued?: number;
+}
+
+/**
+ * Sends batches to one peer. `send` never blocks the caller: batches queue while a send is in
+ * flight (zeromq.js allows one at a time), and `isBackpressured` tells producers to stop while the
+ * queue is long, so nothing is dropped and memory stays bounded.
+ */
+export class BatchSender {
+  private readonly socket: Push;
+  private readonly queue: Uint8Array[] = [];
+  private sending = false;
+  private closed = false;
+  private readonly maxQueued: number;
+  private drained: (() => void)[] = [];
+  /** Batches handed to ZeroMQ so far. */
+  sent = 0;
+
+  constructor(
+    readonly endpoint: string,
+    options: BatchSenderOptions = {},
+  ) {
+    this.maxQueued = options.maxQueued ?? 64;
+    this.socket = new Push({ sendHighWaterMark: options.highWaterMark ?? 1000, linger: 0, immediate: false });
+    this.socket.connect(endpoint);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get isBackpressured(): boolean {
+    return this.queue.length >= this.maxQueued;
+  }
+
+  send(batch: Uint8Array): void {
+    if (this.closed) throw new TransportError(`sender to ${this.endpoint} is closed`);
+    this.queue.push(batch);
+    if (!this.sending) void this.pump();
+  }
+
+  /** Resolves when every queued batch has been handed to ZeroMQ. */
+  flushed(): Promise<void> {
+    if (this.queue.length === 0 && !this.sending) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private async pump(): Promise<void> {
+    this.sending = true;
+    try {
+      for (let batch = this.queue.shift(); batch !== undefined; batch = this.queue.shift()) {
+        await this.socket.send(batch);
+        this.sent++;
+      }
+    } catch (err) {
+      // Only a closed socket fails a send; queued batches are then lost with their worker, and
+      // the tuples in them time out and replay through acking.
+      if (!this.closed) throw new TransportError(`sending to ${this.endpoint} failed: ${describe(err)}`, { cause: err });
+    } finally {
+      this.sending = false;
+      const waiting = this.drained;
+      this.drained = [];
+      for (const w of waiting) w();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.close();
+  }
+}
