@@ -1,0 +1,1 @@
+export { TupleBatch, decodeTupleBatch } from './tuple-batch.js';
