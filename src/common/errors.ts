@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'MULTILANG'
   | 'STATE'
   | 'SHUTDOWN'
-  | 'TRANSPORT';
+  | 'TRANSPORT'
+  | 'INVALID_RECORD'
+  | 'CLUSTER';
 
 export class SquallError extends Error {
   readonly code: ErrorCode;

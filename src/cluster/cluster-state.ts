@@ -1,0 +1,214 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { SquallError, describe } from '../common/index.js';
+import {
+  decodeRecord,
+  encodeRecord,
+  type AssignmentRecord,
+  type LeaderLease,
+  type SupervisorHeartbeat,
+  type TopologyRecord,
+} from '../protocol/cluster-records.js';
+
+/**
+ * Cluster state in NATS JetStream: the role ZooKeeper plays for Storm. Daemons share nothing else.
+ * Key-value buckets hold topologies, assignments, supervisor heartbeats (expiring with the bucket's
+ * TTL) and the leader lease; every value is a validated, versioned record.
+ */
+export class ClusterError extends SquallError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CLUSTER', message, options);
+  }
+}
+
+export interface ClusterConnectOptions {
+  /** NATS URLs; default `SQUALL_NATS` or nats://127.0.0.1:4222. */
+  readonly servers?: string | readonly string[];
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
+  readonly heartbeatTtlMs?: number;
+  /** A leader that stops renewing loses the lease after this long. @defaultValue 10000 */
+  readonly leaseTtlMs?: number;
+  /** Name shown in the NATS server's connection list. */
+  readonly name?: string;
+  /**
+   * Prefix of the bucket names, so several clusters can share one NATS server. TTLs are fixed
+   * when a bucket is first created. @defaultValue "squall"
+   */
+  readonly bucketPrefix?: string;
+}
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** Where NATS is: explicit servers, else `SQUALL_NATS` (comma-separated), else the default. */
+export function natsServers(servers?: string | readonly string[]): string[] {
+  const raw = servers ?? process.env.SQUALL_NATS ?? DEFAULT_NATS_URL;
+  const list = typeof raw === 'string' ? raw.split(',') : [...raw];
+  return list.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+const LEADER_KEY = 'leader';
+
+/** The leadership of one coordinator; renew it well within the lease TTL. */
+export interface Leadership {
+  readonly lease: LeaderLease;
+  /** Extends the lease; false means it was lost (another coordinator leads now). */
+  renew(): Promise<boolean>;
+  /** Gives the lease up so a standby takes over at once. */
+  release(): Promise<void>;
+}
+
+export class ClusterState {
+  private constructor(
+    readonly connection: NatsConnection,
+    private readonly topologies: KV,
+    private readonly assignments: KV,
+    private readonly supervisors: KV,
+    private readonly leader: KV,
+  ) {}
+
+  /** Connects and opens (creating when missing) the buckets. */
+  static async connect(options: ClusterConnectOptions = {}): Promise<ClusterState> {
+    const servers = natsServers(options.servers);
+    const connectOptions: NodeConnectionOptions = {
+      servers,
+      name: options.name ?? 'squall',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.pass === undefined ? {} : { pass: options.pass }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(connectOptions);
+    } catch (err) {
+      throw new ClusterError(`cannot reach NATS at ${servers.join(', ')}: ${describe(err)}`, { cause: err });
+    }
+    try {
+      const kvm = new Kvm(nc);
+      const prefix = options.bucketPrefix ?? 'squall';
+      const [topologies, assignments, supervisors, leader] = await Promise.all([
+        // Bucket TTLs are in milliseconds: a heartbeat or lease not renewed in time disappears.
+        kvm.create(`${prefix}_topologies`, { history: 1 }),
+        kvm.create(`${prefix}_assignments`, { history: 1 }),
+        kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
+        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
+      ]);
+      return new ClusterState(nc, topologies, assignments, supervisors, leader);
+    } catch (err) {
+      await nc.close();
+      throw new ClusterError(`cannot open the cluster state buckets (is JetStream enabled on the NATS server? start it with -js): ${describe(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  // --- topologies
+
+  async putTopology(record: TopologyRecord): Promise<void> {
+    await this.topologies.put(record.name, encodeRecord('topology', record));
+  }
+
+  /** Creates the record only if no topology of that name exists; false when the name is taken. */
+  async createTopology(record: TopologyRecord): Promise<boolean> {
+    try {
+      await this.topologies.create(record.name, encodeRecord('topology', record));
+      return true;
+    } catch (err) {
+      if (/wrong last sequence|key exists/i.test(describe(err))) return false;
+      throw err;
+    }
+  }
+
+  async getTopology(name: string): Promise<TopologyRecord | undefined> {
+    const e = await this.topologies.get(name);
+    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('topology', e.value);
+  }
+
+  async listTopologies(): Promise<TopologyRecord[]> {
+    const out: TopologyRecord[] = [];
+    for await (const key of await this.topologies.keys()) {
+      const t = await this.getTopology(key);
+      if (t !== undefined) out.push(t);
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async deleteTopology(name: string): Promise<void> {
+    await this.topologies.delete(name);
+    await this.assignments.delete(name);
+  }
+
+  // --- assignments
+
+  async putAssignment(record: AssignmentRecord): Promise<void> {
+    await this.assignments.put(record.topology, encodeRecord('assignment', record));
+  }
+
+  async getAssignment(topology: string): Promise<AssignmentRecord | undefined> {
+    const e = await this.assignments.get(topology);
+    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('assignment', e.value);
+  }
+
+  // --- supervisors
+
+  /** Records a supervisor as alive; it stays listed for the heartbeat TTL. */
+  async heartbeatSupervisor(record: SupervisorHeartbeat): Promise<void> {
+    await this.supervisors.put(record.id, encodeRecord('supervisor', record));
+  }
+
+  async liveSupervisors(): Promise<SupervisorHeartbeat[]> {
+    const out: SupervisorHeartbeat[] = [];
+    for await (const key of await this.supervisors.keys()) {
+      const e = await this.supervisors.get(key);
+      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('supervisor', e.value));
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  // --- leadership
+
+  /** The current leader, if any. */
+  async currentLeader(): Promise<LeaderLease | undefined> {
+    const e = await this.leader.get(LEADER_KEY);
+    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('lease', e.value);
+  }
+
+  /**
+   * Tries to become the leader: succeeds when nobody holds the lease (never taken, released, or
+   * expired because its holder stopped renewing). Returns undefined when another leads.
+   */
+  async tryAcquireLeadership(id: string, host: string): Promise<Leadership | undefined> {
+    const lease: LeaderLease = { v: 1, id, host, since: Date.now() };
+    const bytes = encodeRecord('lease', lease);
+    let revision: number;
+    try {
+      revision = await this.leader.create(LEADER_KEY, bytes);
+    } catch (err) {
+      if (/wrong last sequence|key exists/i.test(describe(err))) return undefined;
+      throw err;
+    }
+    const leader = this.leader;
+    return {
+      lease,
+      renew: async () => {
+        try {
+          revision = await leader.update(LEADER_KEY, bytes, revision);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      release: async () => {
+        await leader.delete(LEADER_KEY, { previousSeq: revision }).catch(() => undefined);
+      },
+    };
+  }
+}
