@@ -3,23 +3,27 @@
  * can tell failures apart without parsing messages, and a `cause` when it wraps another error.
  */
 
-export type ErrorCode =
-  | 'INVALID_TOPOLOGY'
-  | 'INVALID_CONFIG'
-  | 'INVALID_TUPLE'
-  | 'TOPOLOGY_LOAD'
-  | 'NOT_ALIVE'
-  | 'ALREADY_ALIVE'
-  | 'FAILED'
-  | 'REPORTED_FAILED'
-  | 'COMPONENT_ERROR'
-  | 'SERIALIZATION'
-  | 'MULTILANG'
-  | 'STATE'
-  | 'SHUTDOWN'
-  | 'TRANSPORT'
-  | 'INVALID_RECORD'
-  | 'CLUSTER';
+/** Every error code, once: the type below and `isSquallError` both come from this list. */
+const ERROR_CODES = [
+  'INVALID_TOPOLOGY',
+  'INVALID_CONFIG',
+  'INVALID_TUPLE',
+  'TOPOLOGY_LOAD',
+  'NOT_ALIVE',
+  'ALREADY_ALIVE',
+  'FAILED',
+  'REPORTED_FAILED',
+  'COMPONENT_ERROR',
+  'SERIALIZATION',
+  'MULTILANG',
+  'STATE',
+  'SHUTDOWN',
+  'TRANSPORT',
+  'INVALID_RECORD',
+  'CLUSTER',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class SquallError extends Error {
   readonly code: ErrorCode;
@@ -138,21 +142,7 @@ export class ComponentError extends SquallError {
   }
 }
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'INVALID_TOPOLOGY',
-  'INVALID_CONFIG',
-  'INVALID_TUPLE',
-  'TOPOLOGY_LOAD',
-  'NOT_ALIVE',
-  'ALREADY_ALIVE',
-  'FAILED',
-  'REPORTED_FAILED',
-  'COMPONENT_ERROR',
-  'SERIALIZATION',
-  'MULTILANG',
-  'STATE',
-  'SHUTDOWN',
-]);
+const CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 /**
  * Whether `err` is a Squall error, also when it comes from another copy of the package (a
