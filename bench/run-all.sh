@@ -11,7 +11,7 @@ for name in const-null const-id-null const-id-null-acked word-count; do
 done
 # p99 complete latency with acking on, at half the acked throughput target (200K tuples/s).
 node "${node_opts[@]}" bench/storm-perf.ts const-id-null-acked-half "$secs" 200000
-for f in bench/multilang-*.ts; do
+for f in bench/windowing.ts bench/stateful.ts bench/multilang-*.ts; do
   [ -e "$f" ] && node "${node_opts[@]}" "$f"
 done
 exit 0

@@ -11,7 +11,7 @@ interface LocalArgs {
   json: boolean;
   name: string | undefined;
   quiet: boolean;
-  'drain-timeout': number;
+  'drain-timeout': number | undefined;
 }
 
 /** `squall local <topology.ts>`: runs a topology file in this process, no server needed. */
@@ -25,7 +25,10 @@ export const localCommand: CommandModule<object, LocalArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the final summary as one JSON object on the last line of stdout' })
       .option('name', { type: 'string', describe: "Topology name (default: the file's folder name)" })
       .option('quiet', { type: 'boolean', default: false, describe: 'No live progress line' })
-      .option('drain-timeout', { type: 'number', default: 30, describe: 'Seconds to wait for in-flight tuples when stopping' })
+      .option('drain-timeout', {
+        type: 'number',
+        describe: "Seconds to wait for in-flight tuples when stopping (default: the topology's topology.kill.wait.ms, else 30)",
+      })
       .example('$0 local topologies/word-count/topology.ts --duration 10', 'Run word count for ten seconds') as never,
   handler: async (args) => {
     process.exitCode = await runLocal(args);
@@ -79,8 +82,9 @@ async function runLocal(args: LocalArgs): Promise<number> {
   if (live) process.stderr.write('\n');
   process.stderr.write(`Stopping '${name}': draining in-flight tuples...\n`);
   const runtime = cluster.getRuntime(name);
-  const drained = await runtime.drain(args['drain-timeout'] * 1000);
-  if (!drained) process.stderr.write(`Warning: ${runtime.inFlight()} tuple(s) still in flight after ${args['drain-timeout']}s\n`);
+  const drainMs = args['drain-timeout'] !== undefined ? args['drain-timeout'] * 1000 : (runtime.config['topology.kill.wait.ms'] ?? 30_000);
+  const drained = await runtime.drain(drainMs);
+  if (!drained) process.stderr.write(`Warning: ${runtime.inFlight()} tuple(s) still in flight after ${drainMs / 1000}s\n`);
   const summary = cluster.getTopologySummary(name);
   await cluster.killTopology(name, { waitMs: 0 });
   process.stdout.write(`${formatSummaryTable(summary)}\n`);

@@ -253,6 +253,9 @@ function anchorIds(anchors: readonly TupleImpl[]): readonly number[] {
     return out;
   }
   const out: number[] = [];
+  // Anchors sharing a root contribute one combined edge for it. Few anchors: scan the output;
+  // many (a window's worth): index roots by position, or the merge turns quadratic.
+  const index = anchors.length > 16 ? new Map<string, number>() : undefined;
   for (const a of anchors) {
     const ids = a.anchors;
     if (ids.length === 0) continue;
@@ -264,9 +267,15 @@ function anchorIds(anchors: readonly TupleImpl[]): readonly number[] {
     for (let i = 0; i < ids.length; i += 4) {
       const rHi = ids[i] as number;
       const rLo = ids[i + 1] as number;
-      // Anchors sharing a root contribute one combined edge for it; the list is short, scan it.
-      let j = 0;
-      while (j < out.length && !(out[j] === rHi && out[j + 1] === rLo)) j += 4;
+      let j: number;
+      if (index !== undefined) {
+        const key = `${rHi}:${rLo}`;
+        j = index.get(key) ?? out.length;
+        if (j === out.length) index.set(key, j);
+      } else {
+        j = 0;
+        while (j < out.length && !(out[j] === rHi && out[j + 1] === rLo)) j += 4;
+      }
       if (j < out.length) {
         out[j + 2] = (out[j + 2] as number) ^ eHi;
         out[j + 3] = (out[j + 3] as number) ^ eLo;
