@@ -10,6 +10,11 @@ export {
   BaseRichSpout,
   BaseRichBolt,
   BaseBasicBolt,
+  BaseWindowedBolt,
+  Count,
+  Duration,
+  LATE_TUPLE_FIELD,
+  lateTupleOf,
 } from './api/index.js';
 export type {
   Spout,
@@ -24,7 +29,18 @@ export type {
   TopologyContext,
   TaskHook,
   ComponentDefinition,
+  WindowedBolt,
+  WindowedOutputCollector,
+  WindowConfiguration,
+  TimestampExtractor,
+  TupleWindow,
+  WindowMeasure,
+  LateTuple,
 } from './api/index.js';
+export { BaseStatefulBolt } from './api/index.js';
+export type { StatefulBolt } from './api/index.js';
+export { StateError } from './state/index.js';
+export type { KeyValueState, StateKey } from './state/index.js';
 export { Fields, DEFAULT_STREAM, TICK_STREAM, SYSTEM_COMPONENT } from './tuple/index.js';
 export type { Tuple, Value, Values } from './tuple/index.js';
 export { validateConfig, defaultConfig, configKeys } from './config/index.js';

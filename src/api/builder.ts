@@ -1,6 +1,7 @@
 import { InvalidTopologyError, describe, type TopologyProblem } from '../common/index.js';
 import { validateConfig, type Config, type TopologyConfig } from '../config/index.js';
 import {
+  CHECKPOINT_COMPONENT,
   validateTopologySpec,
   type ComponentSpec,
   type GroupingSpec,
@@ -18,6 +19,9 @@ import {
   type CustomStreamGrouping,
   type Spout,
 } from './components.js';
+import { checkWindowedBolt, isWindowedBolt, probeWindowedBolt, type WindowedBolt } from './windowing/index.js';
+import { CheckpointSpout, validateCheckpointing } from './checkpoint-spout.js';
+import { isStatefulBolt } from './stateful-bolt.js';
 
 type CustomGroupingDefinition = CustomStreamGrouping | (() => CustomStreamGrouping);
 
@@ -152,7 +156,9 @@ export class Topology {
 
   /** The same topology with `config` merged over its configuration (validated again). */
   withConfig(config: Config): Topology {
-    return new Topology(this.spec, validateConfig({ ...this.config, ...config }), this.factories, this.customGroupings);
+    const merged = validateConfig({ ...this.config, ...config });
+    validateCheckpointing(this.spec, merged);
+    return new Topology(this.spec, merged, this.factories, this.customGroupings);
   }
 
   /**
@@ -193,9 +199,10 @@ export class TopologyBuilder {
     return new SpoutDeclarer(this.add(id, 'spout', spout, parallelism));
   }
 
-  /** Adds a bolt, rich ({@link Bolt}) or basic ({@link BasicBolt}); see {@link setSpout}. */
-  setBolt(id: string, bolt: ComponentDefinition<Bolt | BasicBolt>, parallelism = 1): BoltDeclarer {
-    return new BoltDeclarer(this.add(id, 'bolt', bolt, parallelism), this.customGroupings);
+  /** Adds a bolt, rich ({@link Bolt}), basic ({@link BasicBolt}) or windowed ({@link WindowedBolt}); see {@link setSpout}. */
+  setBolt(id: string, bolt: ComponentDefinition<Bolt | BasicBolt | WindowedBolt>, parallelism = 1): BoltDeclarer {
+    // The executor recognises windowed bolts and wraps them (WindowedBoltExecutor).
+    return new BoltDeclarer(this.add(id, 'bolt', bolt as ComponentDefinition<Bolt | BasicBolt>, parallelism), this.customGroupings);
   }
 
   private add(
@@ -241,6 +248,7 @@ export class TopologyBuilder {
       const streams: Record<string, StreamSpec> = {};
       for (const [sid, s] of probe.streams) streams[sid] = { fields: s.fields.names, direct: s.direct };
       const componentConfig = { ...probe.config, ...e.config };
+      if (probe.windowed !== undefined) problems.push(...checkWindowedBolt(e.id, probe.windowed, topologyConfig, componentConfig));
       try {
         validateConfig(Object.fromEntries(Object.entries(componentConfig).filter(([k]) => k.startsWith('topology.'))));
       } catch (err) {
@@ -258,17 +266,24 @@ export class TopologyBuilder {
         streams,
         inputs: e.inputs.map((i) => ({ ...i })),
         config: componentConfig,
+        ...(probe.stateful === true ? { stateful: true } : {}),
       };
     }
     const spec: TopologySpec = { version: 1, components };
     problems.push(...validateTopologySpec(spec));
     if (problems.length > 0) throw new InvalidTopologyError(problems);
+    validateCheckpointing(spec, topologyConfig);
     const factories = new Map([...this.entries.values()].map((e) => [e.id, e.factory]));
+    // A stateful bolt brings the checkpoint spout; systemTopology wires it (the spec keeps only the flag).
+    if (Object.values(components).some((c) => c.stateful === true)) factories.set(CHECKPOINT_COMPONENT, () => new CheckpointSpout());
     return new Topology(spec, topologyConfig, factories, new Map(this.customGroupings));
   }
 
   /** Makes one instance to check its shape and read its declarations, as Storm does at build time. */
-  private probe(e: ComponentEntry, problems: TopologyProblem[]): { streams: StreamDeclarations['streams']; config: Config } {
+  private probe(
+    e: ComponentEntry,
+    problems: TopologyProblem[],
+  ): { streams: StreamDeclarations['streams']; config: Config; windowed?: WindowedBolt; stateful?: boolean } {
     const declarations = new StreamDeclarations(e.id);
     let instance: Spout | Bolt | BasicBolt;
     try {
@@ -300,6 +315,12 @@ export class TopologyBuilder {
       config = instance.getComponentConfiguration?.() ?? {};
     } catch (err) {
       problems.push({ component: e.id, message: `getComponentConfiguration failed: ${describe(err)}` });
+    }
+    if (isStatefulBolt(instance)) return { streams: declarations.streams, config, stateful: true };
+    if (isWindowedBolt(instance)) {
+      // Declares the late-tuple stream and adds the tick frequency its windows run on.
+      config = probeWindowedBolt(e.id, instance, declarations, config, problems);
+      return { streams: declarations.streams, config, windowed: instance };
     }
     return { streams: declarations.streams, config };
   }

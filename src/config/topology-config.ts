@@ -46,8 +46,31 @@ export interface TopologyConfig {
   'topology.transfer.batch.size': number;
   /** Milliseconds a partly filled batch waits before it is flushed. @defaultValue 1 */
   'topology.batch.flush.interval.millis': number;
+  /**
+   * Where stateful bolts keep their checkpointed state: `memory` (a store shared by the whole
+   * process, so a topology resubmitted in the same process recovers) or `redis`. @defaultValue "memory"
+   */
+  'topology.state.provider': 'memory' | 'redis';
+  /**
+   * Settings of the state provider: `url` (Redis, default `redis://127.0.0.1:6379`) and `keyPrefix`
+   * (prepended to every namespace, default `squall:`). @defaultValue null
+   */
+  'topology.state.provider.config': StateProviderConfig | null;
+  /**
+   * Milliseconds between checkpoints of stateful bolts; must be shorter than the message timeout,
+   * since acks are held back until the next commit. @defaultValue 1000
+   */
+  'topology.state.checkpoint.interval.ms': number;
   /** Anything else: the user's own keys. */
   [key: string]: unknown;
+}
+
+/** Settings of `topology.state.provider.config`. */
+export interface StateProviderConfig {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0`. */
+  readonly url?: string;
+  /** Prepended to every state namespace (`<prefix><topology>:<component>:<task index>`). */
+  readonly keyPrefix?: string;
 }
 
 /** What a user passes: any subset of the keys. */
@@ -57,7 +80,8 @@ type KeyKind =
   | { kind: 'int'; min: number; nullable?: boolean }
   | { kind: 'number'; min: number; max?: number; nullable?: boolean }
   | { kind: 'boolean' }
-  | { kind: 'enum'; values: readonly string[] };
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'object'; nullable?: boolean };
 
 interface KeySpec {
   readonly type: KeyKind;
@@ -85,6 +109,9 @@ const SCHEMA: Record<string, KeySpec> = {
   'topology.subprocess.timeout.secs': { type: { kind: 'number', min: 0.001 }, default: 30 },
   'topology.transfer.batch.size': { type: { kind: 'int', min: 1 }, default: 500 },
   'topology.batch.flush.interval.millis': { type: { kind: 'number', min: 0 }, default: 1 },
+  'topology.state.provider': { type: { kind: 'enum', values: ['memory', 'redis'] }, default: 'memory' },
+  'topology.state.provider.config': { type: { kind: 'object', nullable: true }, default: null },
+  'topology.state.checkpoint.interval.ms': { type: { kind: 'number', min: 1 }, default: 1000 },
 };
 
 /** Every key Squall knows, with its default: what `squall --help` and the README list. */
@@ -107,6 +134,12 @@ function checkValue(key: string, spec: KeySpec, value: unknown): void {
     case 'enum':
       if (typeof value !== 'string' || !t.values.includes(value)) {
         throw new ConfigError(key, `expected one of ${t.values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}`);
+      }
+      return;
+    case 'object':
+      if (value === null && t.nullable === true) return;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new ConfigError(key, `expected an object${t.nullable === true ? ' or null' : ''}, got ${show(value)}`);
       }
       return;
     case 'int':

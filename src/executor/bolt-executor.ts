@@ -1,4 +1,13 @@
-import { BasicBoltExecutor, isBasicBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import {
+  BasicBoltExecutor,
+  WindowedBoltExecutor,
+  isBasicBolt,
+  isWindowedBolt,
+  withCheckpointing,
+  type Anchors,
+  type Bolt,
+  type OutputCollector,
+} from '../api/index.js';
 import { ComponentError, describe } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
@@ -155,7 +164,15 @@ export class BoltExecutor {
       const instance = this.instantiate(component);
       const task: BoltTask = {
         id,
-        bolt: isBasicBolt(instance) ? new BasicBoltExecutor(instance) : instance,
+        // In a checkpointed topology: stateful bolts in their executor, others forward checkpoints.
+        bolt: withCheckpointing(
+          isBasicBolt(instance)
+            ? new BasicBoltExecutor(instance)
+            : isWindowedBolt(instance)
+              ? new WindowedBoltExecutor(instance)
+              : instance,
+          env.plan.spec.components[component],
+        ),
         collector: new BoltCollector(emitter, stats, context, env, acking),
         context,
         stats,

@@ -1,4 +1,12 @@
-export { validateTopologySpec, systemTopology, computeTaskIds, splitIntoExecutors } from './topology-spec.js';
+export {
+  validateTopologySpec,
+  systemTopology,
+  computeTaskIds,
+  splitIntoExecutors,
+  CHECKPOINT_COMPONENT,
+  CHECKPOINT_STREAM,
+  CHECKPOINT_FIELDS,
+} from './topology-spec.js';
 export type {
   TopologySpec,
   ComponentSpec,

@@ -48,7 +48,15 @@ export interface ComponentSpec {
   readonly inputs: readonly InputSpec[];
   /** Component-level configuration overrides. */
   readonly config: Readonly<Record<string, unknown>>;
+  /** A stateful bolt: the topology gets checkpointing (see {@link systemTopology}). */
+  readonly stateful?: boolean;
 }
+
+/** The system spout that drives checkpoint rounds of stateful bolts (Storm's `$checkpointspout`). */
+export const CHECKPOINT_COMPONENT = '__checkpointspout';
+/** The stream checkpoint tuples travel on, from the spout and from every bolt (Storm's `$checkpoint`). */
+export const CHECKPOINT_STREAM = '__checkpoint';
+export const CHECKPOINT_FIELDS: readonly string[] = ['txid', 'action'];
 
 export interface TopologySpec {
   readonly version: 1;
@@ -82,6 +90,9 @@ export function validateTopologySpec(spec: TopologySpec): TopologyProblem[] {
         if (seen.has(f)) problems.push({ component: c.id, stream: streamId, field: f, message: 'field declared twice' });
         seen.add(f);
       }
+    }
+    if (c.stateful === true && c.kind !== 'bolt') {
+      problems.push({ component: c.id, message: 'only bolts can be stateful' });
     }
     if (c.kind === 'spout' && c.inputs.length > 0) {
       problems.push({ component: c.id, message: 'a spout cannot subscribe to streams' });
@@ -145,9 +156,11 @@ function checkInput(spec: TopologySpec, c: ComponentSpec, input: InputSpec): Top
 
 /**
  * The topology as the runtime runs it: the user's components plus the system acker bolt and the
- * acking streams wired between them (Storm's `StormCommon.systemTopology`).
+ * acking streams wired between them (Storm's `StormCommon.systemTopology`), and, when a bolt is
+ * stateful, the checkpoint spout and streams.
  */
-export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec {
+export function systemTopology(userSpec: TopologySpec, ackers: number): TopologySpec {
+  const spec = withCheckpointStreams(userSpec);
   if (ackers === 0) return spec;
   const components: Record<string, ComponentSpec> = {};
   const ackerInputs: InputSpec[] = [];
@@ -196,6 +209,46 @@ export function systemTopology(spec: TopologySpec, ackers: number): TopologySpec
     },
     inputs: ackerInputs,
     config: {},
+  };
+  return { version: 1, components };
+}
+
+/**
+ * Checkpoint wiring, as Storm's `TopologyBuilder` adds it when a bolt is stateful: a checkpoint
+ * spout, a `__checkpoint` stream declared by every bolt, and every bolt subscribed (all grouping)
+ * to the checkpoint stream of each component it reads from, with the checkpoint spout standing in
+ * for user spouts. Each bolt forwards a checkpoint once it has it from every upstream task, so one
+ * checkpoint tuple tree covers the whole graph and its ack tells the spout the round is done.
+ */
+function withCheckpointStreams(spec: TopologySpec): TopologySpec {
+  const all = Object.values(spec.components);
+  if (!all.some((c) => c.stateful === true) || spec.components[CHECKPOINT_COMPONENT] !== undefined) return spec;
+  const stream: StreamSpec = { fields: CHECKPOINT_FIELDS, direct: false };
+  const components: Record<string, ComponentSpec> = {};
+  for (const c of all) {
+    if (c.kind !== 'bolt') {
+      components[c.id] = c;
+      continue;
+    }
+    const sources = new Set<string>();
+    for (const input of c.inputs) {
+      sources.add(spec.components[input.component]?.kind === 'spout' ? CHECKPOINT_COMPONENT : input.component);
+    }
+    components[c.id] = {
+      ...c,
+      streams: { ...c.streams, [CHECKPOINT_STREAM]: stream },
+      inputs: [...c.inputs, ...[...sources].map((s): InputSpec => ({ component: s, stream: CHECKPOINT_STREAM, grouping: { type: 'all' } }))],
+    };
+  }
+  components[CHECKPOINT_COMPONENT] = {
+    id: CHECKPOINT_COMPONENT,
+    kind: 'spout',
+    parallelism: 1,
+    tasks: 1,
+    streams: { [CHECKPOINT_STREAM]: stream },
+    inputs: [],
+    // It runs on its own timers: nextTuple has nothing to do, so the loop need not poll it often.
+    config: { 'topology.sleep.spout.wait.strategy.time.ms': 50 },
   };
   return { version: 1, components };
 }

@@ -1,0 +1,10 @@
+export type { StateKey } from './codec.js';
+export { encodeKey, decodeKey, encodeValue, decodeValue } from './codec.js';
+export { StateError } from './errors.js';
+export type { KeyValueState } from './key-value-state.js';
+export { CheckpointedKeyValueState } from './key-value-state.js';
+export { TOMBSTONE } from './store.js';
+export type { StateStore, StoredState, StateChange, PreparedChanges } from './store.js';
+export { MemoryStateStore } from './memory-store.js';
+export { RedisStateStore } from './redis-store.js';
+export { openStateStore, stateNamespace, validateStateConfig } from './provider.js';
