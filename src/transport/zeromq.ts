@@ -43,8 +43,18 @@ export class BatchReceiver {
     }
   }
 
+  /** Stops receiving and releases the endpoint (so a restarted worker can bind it again at once). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    // close() alone releases the port later, on ZeroMQ's I/O thread; unbind waits for it.
+    if (this.endpoint !== '') {
+      try {
+        await this.socket.unbind(this.endpoint);
+      } catch {
+        // Already unbound: nothing to release.
+      }
+    }
     this.socket.close();
     await this.loop?.catch(() => undefined);
   }
