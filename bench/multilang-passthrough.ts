@@ -5,7 +5,8 @@
  *
  * Each run prints one JSON line {"name", "tuples_per_s", "p50_ms", "p99_ms", "rss_mb", ...}:
  * tuples acked at the spout per second after a warm-up, complete latency percentiles, the peak
- * RSS of this (host) process, and the subprocess's own RSS and CPU use.
+ * RSS of this (host) process, the CPU the host and the subprocess used per wall-clock second,
+ * and the subprocess's RSS. Results: bench/RESULTS-multilang.md.
  *
  *   npx tsx bench/multilang-passthrough.ts [python-ext|go-ext|python-legacy-json|all] [seconds] [runs]
  *
@@ -81,7 +82,7 @@ const CASES: Record<string, Case> = {
     config: { 'topology.max.spout.pending': MAX_PENDING },
   },
   'go-ext': {
-    bolt: () => ({ command: [buildGo()], outputFields: FIELDS, serializer: 'msgpack', ...(process.env.MAXP ? { maxPending: Number(process.env.MAXP) } : {}) }),
+    bolt: () => ({ command: [buildGo()], outputFields: FIELDS, serializer: 'msgpack' }),
     config: { 'topology.max.spout.pending': MAX_PENDING },
   },
   // Storm's own conversation: json, one message per tuple, a task-id round trip per emit.
@@ -144,7 +145,6 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
   const hostCpu = process.cpuUsage(hostCpu0);
   const child = childStats(pid);
   const summary = cluster.getTopologySummary(name);
-  if (process.env.BENCH_DEBUG) console.error(summary.errors.slice(0, 3));
   await cluster.killTopology(name, { waitMs: 0 });
   const complete = summary.components.spout?.complete_latency_ms;
   return {
@@ -153,6 +153,8 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
     p50_ms: complete?.p50_ms ?? null,
     p99_ms: complete?.p99_ms ?? null,
     rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
+    // CPU used per wall second: on a shared machine, tuples_per_s / host_cpu_share is what one
+    // whole core for the host would carry.
     host_cpu_share: Math.round(((hostCpu.user + hostCpu.system) / 1e6 / elapsed) * 100) / 100,
     child_rss_mb: child.rssMb,
     child_cpu_share: cpu0 === null || child.cpuSecs === null ? null : Math.round(((child.cpuSecs - cpu0) / elapsed) * 100) / 100,

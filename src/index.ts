@@ -64,3 +64,5 @@ export { ConsoleLogger } from './common/index.js';
 export { LocalCluster } from './local/index.js';
 export type { SubmitOptions, KillOptions, TopologySummary } from './local/index.js';
 export type { ComponentSummary, LatencySummary } from './executor/index.js';
+export { ShellBolt, ShellSpout } from './multilang/index.js';
+export type { ShellComponentOptions, ShellBoltOptions, ShellSpoutOptions, ShellStreamDeclaration } from './multilang/index.js';

@@ -1,3 +1,4 @@
+import type { Logger } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
 import type { Fields, Tuple, Values } from '../tuple/index.js';
@@ -28,6 +29,8 @@ export interface TopologyContext {
   readonly resourcesDir: string | undefined;
   /** The topology as it runs, system components included. */
   readonly spec: TopologySpec;
+  /** Where the runtime logs: components log here too, to appear with the topology's own lines. */
+  readonly logger: Logger;
   getComponentId(taskId: number): string | undefined;
   getComponentTasks(componentId: string): readonly number[];
   getComponentIds(): readonly string[];

@@ -32,7 +32,7 @@ export function createTaskParts(
   component: string,
   task: number,
 ): { context: TaskContext; stats: TaskStats; emitter: TaskEmitter } {
-  const context = new TaskContext(env.plan, component, task, env.workerTasks, env.resourcesDir);
+  const context = new TaskContext(env.plan, component, task, env.workerTasks, env.resourcesDir, env.logger);
   const stats = new TaskStats();
   const emitter = new TaskEmitter(
     env.plan,

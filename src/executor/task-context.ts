@@ -1,4 +1,5 @@
 import type { TaskHook, TopologyContext } from '../api/index.js';
+import type { Logger } from '../common/index.js';
 import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
 import type { Fields } from '../tuple/index.js';
 import { DEFAULT_STREAM } from '../tuple/index.js';
@@ -15,6 +16,7 @@ export class TaskContext implements TopologyContext {
     readonly thisTaskId: number,
     readonly thisWorkerTasks: readonly number[],
     readonly resourcesDir: string | undefined,
+    readonly logger: Logger,
   ) {
     this.thisTaskIndex = plan.tasksOf(thisComponentId).indexOf(thisTaskId);
     this.spec = plan.spec;
