@@ -11,6 +11,7 @@ export {
   BaseRichBolt,
   BaseBasicBolt,
   BaseWindowedBolt,
+  BaseStatefulWindowedBolt,
   Count,
   Duration,
   LATE_TUPLE_FIELD,

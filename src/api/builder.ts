@@ -316,12 +316,13 @@ export class TopologyBuilder {
     } catch (err) {
       problems.push({ component: e.id, message: `getComponentConfiguration failed: ${describe(err)}` });
     }
-    if (isStatefulBolt(instance)) return { streams: declarations.streams, config, stateful: true };
+    const stateful = isStatefulBolt(instance);
     if (isWindowedBolt(instance)) {
       // Declares the late-tuple stream and adds the tick frequency its windows run on.
       config = probeWindowedBolt(e.id, instance, declarations, config, problems);
-      return { streams: declarations.streams, config, windowed: instance };
+      return { streams: declarations.streams, config, windowed: instance, ...(stateful ? { stateful: true } : {}) };
     }
+    if (stateful) return { streams: declarations.streams, config, stateful: true };
     return { streams: declarations.streams, config };
   }
 }

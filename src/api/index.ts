@@ -33,6 +33,7 @@ export { toFactory, copyComponent } from './component-factory.js';
 export type { ComponentDefinition } from './component-factory.js';
 export {
   BaseWindowedBolt,
+  BaseStatefulWindowedBolt,
   WindowedBoltExecutor,
   isWindowedBolt,
   WINDOWED_BOLT,

@@ -1,4 +1,7 @@
 import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError } from '../../common/index.js';
+import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../stateful-bolt.js';
+import type { KeyValueState, StateKey } from '../../state/index.js';
+import type { Value } from '../../tuple/index.js';
 import type { Config, TopologyConfig } from '../../config/index.js';
 import { DEFAULT_STREAM, type Fields, type Tuple, type Values } from '../../tuple/index.js';
 import type { Anchors, OutputCollector } from '../collectors.js';
@@ -114,7 +117,32 @@ export class WindowedBoltExecutor implements Bolt {
   private unreportedLate = 0;
   private lastLate: { component: string; stream: string; timestamp: number; watermark: number } | undefined;
 
-  constructor(readonly bolt: WindowedBolt) {}
+  constructor(readonly bolt: WindowedBolt) {
+    // A stateful windowed bolt makes this wrapper a stateful bolt, so the checkpointing executor
+    // wraps it in turn: state restored before the first window, acks held until commit.
+    if (isStatefulBolt(bolt)) (this as { [STATEFUL_BOLT]?: true })[STATEFUL_BOLT] = true;
+  }
+
+  /** For stateful windowed bolts: hands the restored state to the user's bolt. */
+  initState(state: KeyValueState<StateKey, Value>): void | Promise<void> {
+    return this.statefulHooks().initState?.(state);
+  }
+
+  prePrepare(txid: number): void {
+    this.statefulHooks().prePrepare?.(txid);
+  }
+
+  preCommit(txid: number): void {
+    this.statefulHooks().preCommit?.(txid);
+  }
+
+  preRollback(): void {
+    this.statefulHooks().preRollback?.();
+  }
+
+  private statefulHooks(): Partial<Pick<StatefulBolt<StateKey, Value>, 'initState' | 'prePrepare' | 'preCommit' | 'preRollback'>> {
+    return this.bolt as unknown as Partial<StatefulBolt<StateKey, Value>>;
+  }
 
   prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): void | Promise<void> {
     this.component = context.thisComponentId;
