@@ -21,12 +21,24 @@ export class BatchReceiver {
 
   constructor(private readonly onBatch: (batch: Uint8Array) => void) {}
 
-  /** Binds (e.g. `tcp://0.0.0.0:6700`, or port 0 for any free port) and starts receiving. */
-  async bind(endpoint: string): Promise<string> {
-    try {
-      await this.socket.bind(endpoint);
-    } catch (err) {
-      throw new TransportError(`cannot bind ${endpoint}: ${describe(err)}`, { cause: err });
+  /**
+   * Binds (e.g. `tcp://0.0.0.0:6700`) and starts receiving. A worker restarted on its slot may
+   * find the port still held for a moment by the one it replaces, so "address in use" is retried
+   * for up to `retryMs`.
+   */
+  async bind(endpoint: string, retryMs = 5000): Promise<string> {
+    const deadline = Date.now() + retryMs;
+    for (;;) {
+      try {
+        await this.socket.bind(endpoint);
+        break;
+      } catch (err) {
+        const inUse = (err as { code?: unknown }).code === 'EADDRINUSE';
+        if (!inUse || Date.now() >= deadline) {
+          throw new TransportError(`cannot bind ${endpoint}: ${describe(err)}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     this.endpoint = this.socket.lastEndpoint ?? endpoint;
     this.loop = this.receive();
