@@ -22,7 +22,8 @@ import {
   type Tuple,
 } from '../src/index.js';
 import { startRedis } from '../test/helpers/servers.js';
-import { SentenceSpout, SplitSentence, StatefulWordCount } from '../topologies/stateful-word-count/topology.js';
+import { StatefulWordCount } from '../topologies/stateful-word-count/topology.js';
+import { SentenceSpout, SplitSentence } from '../topologies/word-count/topology.js';
 
 /** The stateless twin of the example's `StatefulWordCount`: counts in a Map. */
 class PlainCount extends BaseBasicBolt {

@@ -12,14 +12,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BaseBasicBolt,
-  BaseRichSpout,
   ShellBolt,
   TopologyBuilder,
-  type BasicOutputCollector,
-  type OutputFieldsDeclarer,
-  type Tuple,
 } from 'squall';
+import { SentenceSpout, WordCount } from '../word-count/topology.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BINARY = path.join(HERE, 'bin', 'split');
@@ -36,60 +32,6 @@ export function buildSplitBolt(): string {
     }
   }
   return BINARY;
-}
-
-const SENTENCES = [
-  'the cow jumped over the moon',
-  'an apple a day keeps the doctor away',
-  'four score and seven years ago',
-  'snow white and the seven dwarfs',
-  'i am at two with nature',
-];
-
-/** Emits sentences with a message id and replays the ones that fail. */
-export class SentenceSpout extends BaseRichSpout {
-  private seq = 0;
-  private readonly inFlight = new Map<number, string>();
-  private readonly replay: number[] = [];
-
-  nextTuple(): void {
-    const replayId = this.replay.shift();
-    if (replayId !== undefined) {
-      this.collector.emit([this.inFlight.get(replayId) ?? ''], replayId);
-      return;
-    }
-    const id = this.seq++;
-    const sentence = SENTENCES[id % SENTENCES.length] ?? '';
-    this.inFlight.set(id, sentence);
-    this.collector.emit([sentence], id);
-  }
-
-  override ack(id: unknown): void {
-    this.inFlight.delete(id as number);
-  }
-
-  override fail(id: unknown): void {
-    this.replay.push(id as number);
-  }
-
-  override declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['sentence']);
-  }
-}
-
-export class WordCount extends BaseBasicBolt {
-  private readonly counts = new Map<string, number>();
-
-  execute(input: Tuple, collector: BasicOutputCollector): void {
-    const word = input.getStringByField('word');
-    const count = (this.counts.get(word) ?? 0) + 1;
-    this.counts.set(word, count);
-    collector.emit([word, count]);
-  }
-
-  override declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['word', 'count']);
-  }
 }
 
 export default function goWordCount() {

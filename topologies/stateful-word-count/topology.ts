@@ -8,66 +8,12 @@
  *   SQUALL_REDIS=redis://127.0.0.1:6379 squall local topologies/stateful-word-count/topology.ts --duration 10
  */
 import {
-  BaseBasicBolt,
-  BaseRichSpout,
   BaseStatefulBolt,
   TopologyBuilder,
-  type BasicOutputCollector,
-  type Config,
   type OutputFieldsDeclarer,
   type Tuple,
 } from 'squall';
-
-const SENTENCES = [
-  'the cow jumped over the moon',
-  'an apple a day keeps the doctor away',
-  'four score and seven years ago',
-  'snow white and the seven dwarfs',
-  'i am at two with nature',
-];
-
-/** Emits sentences with a message id and replays the ones that fail, so none is lost. */
-export class SentenceSpout extends BaseRichSpout {
-  private seq = 0;
-  private readonly inFlight = new Map<number, string>();
-  private readonly replay: number[] = [];
-
-  nextTuple(): void {
-    const replayId = this.replay.shift();
-    if (replayId !== undefined) {
-      this.collector.emit([this.inFlight.get(replayId) ?? ''], replayId);
-      return;
-    }
-    const id = this.seq++;
-    const sentence = SENTENCES[id % SENTENCES.length] ?? '';
-    this.inFlight.set(id, sentence);
-    this.collector.emit([sentence], id);
-  }
-
-  override ack(id: unknown): void {
-    this.inFlight.delete(id as number);
-  }
-
-  override fail(id: unknown): void {
-    this.replay.push(id as number);
-  }
-
-  override declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['sentence']);
-  }
-}
-
-export class SplitSentence extends BaseBasicBolt {
-  execute(input: Tuple, collector: BasicOutputCollector): void {
-    for (const word of input.getStringByField('sentence').split(' ')) {
-      if (word.length > 0) collector.emit([word]);
-    }
-  }
-
-  override declareOutputFields(d: OutputFieldsDeclarer): void {
-    d.declare(['word']);
-  }
-}
+import { Reporter, SentenceSpout, SplitSentence } from '../word-count/topology.js';
 
 /** Counts words in its task's state (`this.state`, restored to the last commit at start). */
 export class StatefulWordCount extends BaseStatefulBolt<string, number> {
@@ -82,24 +28,6 @@ export class StatefulWordCount extends BaseStatefulBolt<string, number> {
 
   override declareOutputFields(d: OutputFieldsDeclarer): void {
     d.declare(['word', 'count']);
-  }
-}
-
-/** Keeps the latest count of every word and prints the top words every few seconds. */
-export class Reporter extends BaseBasicBolt {
-  private readonly latest = new Map<string, number>();
-
-  override getComponentConfiguration(): Config {
-    return { 'topology.tick.tuple.freq.secs': 5 };
-  }
-
-  execute(input: Tuple): void {
-    if (input.isTick()) {
-      const top = [...this.latest].sort((a, b) => b[1] - a[1]).slice(0, 5);
-      process.stderr.write(`top words: ${top.map(([w, c]) => `${w}=${c}`).join(' ')}\n`);
-      return;
-    }
-    this.latest.set(input.getStringByField('word'), input.getNumberByField('count'));
   }
 }
 
