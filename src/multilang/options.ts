@@ -147,3 +147,25 @@ function positive(what: string, name: string, v: number | undefined, dflt: numbe
   }
   return v;
 }
+
+/** What ShellBolt and ShellSpout share: their settings, stats and declarations. */
+export abstract class ShellComponent {
+  readonly settings: ShellSettings;
+
+  protected constructor(kind: 'bolt' | 'spout', options: ShellBoltOptions & ShellSpoutOptions) {
+    this.settings = new ShellSettings(kind, options);
+  }
+
+  /** Metrics, starts and faults of every task of this component. */
+  get stats(): ShellComponentStats {
+    return this.settings.stats;
+  }
+
+  declareOutputFields(declarer: OutputFieldsDeclarer): void {
+    this.settings.declare(declarer);
+  }
+
+  getComponentConfiguration(): Config {
+    return { ...this.settings.config };
+  }
+}

@@ -1,13 +1,12 @@
-import type { Bolt, OutputCollector, OutputFieldsDeclarer, TopologyContext } from '../api/index.js';
+import type { Bolt, OutputCollector, TopologyContext } from '../api/index.js';
 import { SquallError, describe } from '../common/index.js';
-import type { Config, TopologyConfig } from '../config/index.js';
+import type { TopologyConfig } from '../config/index.js';
 import { DEFAULT_STREAM, type Tuple, type Values } from '../tuple/index.js';
 import { widenInts } from './codec.js';
 import { MultilangError, WireError } from './errors.js';
 import { MsgpackReader, MsgpackWriter, key } from './msgpack-fast.js';
-import { ShellSettings, type ShellBoltOptions } from './options.js';
+import { ShellComponent, type ShellSettings, type ShellBoltOptions } from './options.js';
 import { ShellRunner, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
-import type { ShellComponentStats } from './stats.js';
 
 /** Tuples in flight in extension mode at least (see {@link ShellBoltOptions.maxPending}). */
 const EXTENSION_MIN_PENDING = 2000;
@@ -30,25 +29,11 @@ const BATCH_LINGER_MS = 2;
  * fail (so the spouts replay them), and it is restarted with exponential backoff while inputs
  * wait for it.
  */
-export class ShellBolt implements Bolt {
-  readonly settings: ShellSettings;
+export class ShellBolt extends ShellComponent implements Bolt {
   private task: ShellBoltTask | undefined;
 
   constructor(options: ShellBoltOptions) {
-    this.settings = new ShellSettings('bolt', options);
-  }
-
-  /** Metrics, starts and faults of every task of this component. */
-  get stats(): ShellComponentStats {
-    return this.settings.stats;
-  }
-
-  declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    this.settings.declare(declarer);
-  }
-
-  getComponentConfiguration(): Config {
-    return { ...this.settings.config };
+    super('bolt', options);
   }
 
   async prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): Promise<void> {

@@ -1,12 +1,11 @@
-import type { OutputFieldsDeclarer, Spout, SpoutOutputCollector, TopologyContext } from '../api/index.js';
+import type { Spout, SpoutOutputCollector, TopologyContext } from '../api/index.js';
 import { describe } from '../common/index.js';
-import type { Config, TopologyConfig } from '../config/index.js';
+import type { TopologyConfig } from '../config/index.js';
 import { DEFAULT_STREAM, type Values } from '../tuple/index.js';
 import { widenInts } from './codec.js';
 import { MultilangError } from './errors.js';
-import { ShellSettings, type ShellSpoutOptions } from './options.js';
+import { ShellComponent, type ShellSettings, type ShellSpoutOptions } from './options.js';
 import { ShellRunner, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
-import type { ShellComponentStats } from './stats.js';
 
 /**
  * The message id of a tuple a spout subprocess emitted: the id exactly as the subprocess gave it
@@ -42,25 +41,11 @@ export class ShellMessageId {
  * A subprocess that exits, hangs or breaks the protocol is reported and restarted; the tuples it
  * had emitted stay tracked and time out.
  */
-export class ShellSpout implements Spout {
-  readonly settings: ShellSettings;
+export class ShellSpout extends ShellComponent implements Spout {
   private task: ShellSpoutTask | undefined;
 
   constructor(options: ShellSpoutOptions) {
-    this.settings = new ShellSettings('spout', options);
-  }
-
-  /** Metrics, starts and faults of every task of this component. */
-  get stats(): ShellComponentStats {
-    return this.settings.stats;
-  }
-
-  declareOutputFields(declarer: OutputFieldsDeclarer): void {
-    this.settings.declare(declarer);
-  }
-
-  getComponentConfiguration(): Config {
-    return { ...this.settings.config };
+    super('spout', options);
   }
 
   async open(config: TopologyConfig, context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
