@@ -1,4 +1,5 @@
 import { Kvm, type KV } from '@nats-io/kv';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
 import {
@@ -67,6 +68,7 @@ export class ClusterState {
     private readonly assignments: KV,
     private readonly supervisors: KV,
     private readonly leader: KV,
+    private readonly packages: ObjectStore,
   ) {}
 
   /** Connects and opens (creating when missing) the buckets. */
@@ -90,14 +92,15 @@ export class ClusterState {
     try {
       const kvm = new Kvm(nc);
       const prefix = options.bucketPrefix ?? 'squall';
-      const [topologies, assignments, supervisors, leader] = await Promise.all([
+      const [topologies, assignments, supervisors, leader, packages] = await Promise.all([
         // Bucket TTLs are in milliseconds: a heartbeat or lease not renewed in time disappears.
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
         kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
         kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
+        new Objm(nc).create(`${prefix}_packages`),
       ]);
-      return new ClusterState(nc, topologies, assignments, supervisors, leader);
+      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages);
     } catch (err) {
       await nc.close();
       throw new ClusterError(`cannot open the cluster state buckets (is JetStream enabled on the NATS server? start it with -js): ${describe(err)}`, {
@@ -144,6 +147,20 @@ export class ClusterState {
   async deleteTopology(name: string): Promise<void> {
     await this.topologies.delete(name);
     await this.assignments.delete(name);
+  }
+
+  // --- topology packages (the bundled module and its resources, see topology-package.ts)
+
+  async putPackage(id: string, bytes: Uint8Array): Promise<void> {
+    await this.packages.putBlob({ name: id }, bytes);
+  }
+
+  async getPackage(id: string): Promise<Uint8Array | undefined> {
+    return (await this.packages.getBlob(id)) ?? undefined;
+  }
+
+  async deletePackage(id: string): Promise<void> {
+    await this.packages.delete(id);
   }
 
   // --- assignments
