@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ConsoleLogger, describe, isSquallError } from '../common/index.js';
 import type { ComponentSummary } from '../executor/index.js';
 import { LocalCluster } from '../local/index.js';
-import { loadTopologyFile } from './load-topology.js';
+import { loadTopologyFile } from '../worker/load-topology.js';
 import { formatSummaryTable, formatRates } from './format.js';
 
 interface LocalArgs {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, decodePackage, encodePackage, packTopology, unpackTopology } from '../../src/cluster/index.js';
-import { loadTopologyFile } from '../../src/cli/load-topology.js';
+import { loadTopologyFile } from '../../src/worker/load-topology.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
