@@ -161,9 +161,16 @@ export class SpoutExecutor {
     this.completions.push(task, stream, rootHi, rootLo);
   }
 
-  setDownstream(queues: readonly ReceiveQueue[]): void {
+  /**
+   * What stops this spout: the local queues downstream of it, and `remoteFull`, true while the
+   * transport to other workers holds too much (backpressure across workers).
+   */
+  setDownstream(queues: readonly ReceiveQueue[], remoteFull?: () => boolean): void {
     this.downstream = queues;
+    if (remoteFull !== undefined) this.remoteFull = remoteFull;
   }
+
+  private remoteFull: () => boolean = () => false;
 
   async open(): Promise<void> {
     for (const t of this.tasks) {
@@ -213,7 +220,7 @@ export class SpoutExecutor {
   private isBackpressured(): boolean {
     const d = this.downstream;
     for (let i = 0; i < d.length; i++) if ((d[i] as ReceiveQueue).isFull()) return true;
-    return false;
+    return this.remoteFull();
   }
 
   turn(): number {

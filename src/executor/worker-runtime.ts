@@ -33,6 +33,8 @@ export interface WorkerRuntimeOptions {
   readonly tasks?: readonly number[];
   /** Sends a tuple to a task of another worker (cluster mode). */
   readonly remoteTransfer?: (task: number, tuple: TupleImpl) => void;
+  /** True while the transport to other workers is backed up: spouts of this worker then wait. */
+  readonly remoteBackpressured?: () => boolean;
   readonly logger?: Logger;
   readonly resourcesDir?: string;
 }
@@ -104,7 +106,7 @@ export class WorkerRuntime {
       for (const t of mine) queues.set(t, executor.queue);
       this.executors.push(executor);
     }
-    for (const s of this.spouts) s.setDownstream(this.downstreamQueues(s.component));
+    for (const s of this.spouts) s.setDownstream(this.downstreamQueues(s.component), options.remoteBackpressured);
     // Ackers in this worker are reached by direct calls, and report to local spout tasks directly.
     const spoutOfTask = new Map<number, SpoutExecutor>();
     for (const s of this.spouts) for (const t of s.taskIds) spoutOfTask.set(t, s);

@@ -68,6 +68,10 @@ export class Worker {
       logger,
       resourcesDir: codeDir,
       remoteTransfer: (task, tuple) => this.transfer(endpointOfTask.get(task), task, tuple, batchSize),
+      remoteBackpressured: () => {
+        for (const s of this.senders.values()) if (s.isBackpressured) return true;
+        return false;
+      },
     }));
     this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, runtime.plan, (task, t) => runtime.receive(task, t)));
     await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);

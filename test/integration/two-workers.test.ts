@@ -86,3 +86,36 @@ describe('tasks split over two workers', () => {
     expect(crossed).toBeGreaterThan(1000);
   });
 });
+
+describe('backpressure across workers', () => {
+  it('stops the spouts of a worker while its transport to other workers is backed up', async () => {
+    const ledger = new Ledger();
+    const b = new TopologyBuilder();
+    b.setSpout('numbers', new Numbers(ledger, 1_000_000));
+    b.setBolt('words', Words).shuffleGrouping('numbers');
+    const topology = b.createTopology({ 'topology.acker.executors': 0 });
+    const probe = new WorkerRuntime({ name: 'probe', topology });
+    const spoutTasks = probe.plan.tasksOf('numbers');
+    let backedUp = true;
+    let sent = 0;
+    const worker = new WorkerRuntime({
+      name: 'bp',
+      topology,
+      tasks: [...spoutTasks],
+      remoteTransfer: () => void sent++,
+      remoteBackpressured: () => backedUp,
+    });
+    await worker.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent).toBe(0);
+    backedUp = false;
+    await eventually(() => sent > 100, 'tuples once the transport drains');
+    backedUp = true;
+    await new Promise((r) => setTimeout(r, 20));
+    const at = sent;
+    await new Promise((r) => setTimeout(r, 100));
+    // Once the flag has been seen (the 20 ms above), nothing more goes out.
+    expect(sent - at).toBe(0);
+    await worker.stop();
+  });
+});
