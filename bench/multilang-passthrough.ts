@@ -28,6 +28,7 @@ import {
   type ShellBoltOptions,
   type Tuple,
 } from '../src/index.js';
+import { measure } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pythonSrc = path.join(root, 'multilang/python/src');
@@ -122,26 +123,17 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
   b.setBolt('null', NullBolt).localOrShuffleGrouping('pass');
   const cluster = new LocalCluster();
   await cluster.submitTopology(name, { 'topology.acker.executors': 1, ...c.config }, b.createTopology());
-  const runtime = cluster.getRuntime(name);
   const acked = (): number => cluster.getTopologySummary(name).components.spout?.acked ?? 0;
-  const warmup = Math.min(3, seconds / 3);
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  for (const s of runtime.spouts) {
-    for (const t of s.tasks) {
-      Object.assign(t.stats, { completeLatency: new (t.stats.completeLatency.constructor as new () => typeof t.stats.completeLatency)() });
-    }
-  }
-  const pid = bolt.stats.pids.at(-1);
-  const cpu0 = childStats(pid).cpuSecs;
-  const start = acked();
-  const hostCpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 200);
-  await new Promise((r) => setTimeout(r, (seconds - warmup) * 1000));
-  clearInterval(rssTimer);
-  const count = acked() - start;
-  const elapsed = (performance.now() - t0) / 1000;
+  let pid: number | undefined;
+  let cpu0: number | null = null;
+  let hostCpu0 = process.cpuUsage();
+  const m = await measure(seconds, acked, () => {
+    cluster.getRuntime(name).resetLatencies();
+    pid = bolt.stats.pids.at(-1);
+    cpu0 = childStats(pid).cpuSecs;
+    hostCpu0 = process.cpuUsage();
+  });
+  const elapsed = m.elapsedSecs;
   const hostCpu = process.cpuUsage(hostCpu0);
   const child = childStats(pid);
   const summary = cluster.getTopologySummary(name);
@@ -149,10 +141,10 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
   const complete = summary.components.spout?.complete_latency_ms;
   return {
     name: `multilang-passthrough-${name}`,
-    tuples_per_s: Math.round(count / elapsed),
+    tuples_per_s: Math.round(m.count / elapsed),
     p50_ms: complete?.p50_ms ?? null,
     p99_ms: complete?.p99_ms ?? null,
-    rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
+    rss_mb: m.rssMb,
     // CPU used per wall second: on a shared machine, tuples_per_s / host_cpu_share is what one
     // whole core for the host would carry.
     host_cpu_share: Math.round(((hostCpu.user + hostCpu.system) / 1e6 / elapsed) * 100) / 100,

@@ -6,6 +6,7 @@
  */
 import { BaseRichBolt, BaseRichSpout, LocalCluster, TopologyBuilder, type Config, type OutputFieldsDeclarer, type Tuple } from '../src/index.js';
 import wordCount from '../topologies/word-count/topology.js';
+import { measure } from './harness.js';
 
 /** Emits the same tuple forever (ConstSpout), optionally with message ids, optionally rate-limited. */
 class ConstSpout extends BaseRichSpout {
@@ -112,29 +113,18 @@ async function run(name: string, seconds: number, rate: number): Promise<Record<
   const cluster = new LocalCluster();
   await cluster.submitTopology(name, c.config, c.topology());
   const read = (): number => cluster.getTopologySummary(name).components[c.counter.component]?.[c.counter.field] ?? 0;
-  const warmup = Math.min(3, seconds / 3);
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  const runtime = cluster.getRuntime(name);
-  // Latency over the measured window only: reset the spout histograms after warm-up.
-  for (const s of runtime.spouts) for (const t of s.tasks) Object.assign(t.stats, { completeLatency: new (t.stats.completeLatency.constructor as new () => typeof t.stats.completeLatency)() });
-  const start = read();
-  const t0 = performance.now();
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 200);
-  await new Promise((r) => setTimeout(r, (seconds - warmup) * 1000));
-  clearInterval(rssTimer);
-  const count = read() - start;
-  const elapsed = (performance.now() - t0) / 1000;
+  // Latency over the measured window only.
+  const m = await measure(seconds, read, () => cluster.getRuntime(name).resetLatencies());
   const summary = cluster.getTopologySummary(name);
   await cluster.killTopology(name, { waitMs: 0 });
   const complete = summary.components.spout?.complete_latency_ms ?? summary.components.sentences?.complete_latency_ms;
   return {
     name,
-    tuples_per_s: Math.round(count / elapsed),
+    tuples_per_s: Math.round(m.count / m.elapsedSecs),
     p50_ms: complete?.p50_ms ?? null,
     p99_ms: complete?.p99_ms ?? null,
-    rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
-    seconds: Math.round(elapsed * 10) / 10,
+    rss_mb: m.rssMb,
+    seconds: Math.round(m.elapsedSecs * 10) / 10,
     ...(rate > 0 && name.endsWith('half') ? { target_rate: rate } : {}),
   };
 }

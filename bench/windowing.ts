@@ -23,6 +23,7 @@ import {
   type Tuple,
   type TupleWindow,
 } from '../src/index.js';
+import { measure } from './harness.js';
 import { LatencyHistogram } from '../src/internal.js';
 
 const WINDOW_MS = 10_000;
@@ -135,17 +136,7 @@ async function run(mode: string, seconds: number, perMs: number): Promise<Record
     const c = cluster.getTopologySummary(name).components;
     return (tracked ? c.spout?.acked : c.window?.executed) ?? 0;
   };
-  const warmup = Math.min(3, seconds / 3);
-  await new Promise((r) => setTimeout(r, warmup * 1000));
-  const start = read();
-  clock.measuring = true;
-  const t0 = performance.now();
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 200);
-  await new Promise((r) => setTimeout(r, (seconds - warmup) * 1000));
-  clearInterval(rssTimer);
-  const count = read() - start;
-  const elapsed = (performance.now() - t0) / 1000;
+  const m = await measure(seconds, read, () => (clock.measuring = true));
   let lateTuples = 0;
   for (const e of cluster.getRuntime(name).executors) {
     if (e.component !== 'window') continue;
@@ -156,11 +147,11 @@ async function run(mode: string, seconds: number, perMs: number): Promise<Record
   const r = (x: number): number => Math.round(x * 100) / 100;
   return {
     name: `windowing-event-time-sliding-count-${mode}`,
-    tuples_per_s: Math.round(count / elapsed),
+    tuples_per_s: Math.round(m.count / m.elapsedSecs),
     p50_ms: clock.latency.count > 0 ? r(clock.latency.percentile(0.5)) : null,
     p99_ms: clock.latency.count > 0 ? r(clock.latency.percentile(0.99)) : null,
-    rss_mb: Math.round(Math.max(rssPeak, process.memoryUsage().rss) / 1048576),
-    seconds: Math.round(elapsed * 10) / 10,
+    rss_mb: m.rssMb,
+    seconds: Math.round(m.elapsedSecs * 10) / 10,
     tuples_per_window: WINDOW_MS * perMs,
     windows: clock.windows,
     wrong_counts: clock.wrongCounts,

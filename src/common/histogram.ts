@@ -46,6 +46,13 @@ export class LatencyHistogram {
     return this.maxMs;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.total = 0;
+    this.sum = 0;
+    this.maxMs = 0;
+  }
+
   merge(other: LatencyHistogram): void {
     for (let i = 0; i < BUCKETS; i++) this.counts[i] = (this.counts[i] ?? 0) + (other.counts[i] ?? 0);
     this.total += other.total;

@@ -342,6 +342,17 @@ export class WorkerRuntime {
     return out;
   }
 
+  /** Forgets the latencies measured so far (e.g. after a benchmark's warm-up). */
+  resetLatencies(): void {
+    for (const e of this.executors) {
+      for (const t of e.tasks) {
+        t.stats.executeLatency.reset();
+        t.stats.processLatency.reset();
+        t.stats.completeLatency.reset();
+      }
+    }
+  }
+
   /** Seconds the worker has been running. */
   uptimeSeconds(): number {
     if (this.startedAt === 0) return 0;

@@ -6,7 +6,7 @@ import { widenInts } from './codec.js';
 import { MultilangError, WireError } from './errors.js';
 import { MsgpackReader, MsgpackWriter, key } from './msgpack-fast.js';
 import { ShellComponent, type ShellSettings, type ShellBoltOptions } from './options.js';
-import { ShellRunner, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
+import { ShellRunner, forEachMessage, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
 
 /** Tuples in flight in extension mode at least (see {@link ShellBoltOptions.maxPending}). */
 const EXTENSION_MIN_PENDING = 2000;
@@ -337,24 +337,10 @@ class ShellBoltTask implements RunnerHooks {
   // -- the subprocess's messages: decoded maps (json) ------------------------------------------
 
   onMessage(message: ChildMessage): void {
-    if (message.command !== 'batch') {
-      this.handle(message);
-      return;
-    }
-    const messages = message.messages;
-    if (!Array.isArray(messages)) {
-      this.runner.fault('protocol', `a batch without a "messages" list: ${preview(message)}`);
-      return;
-    }
-    for (let i = 0; i < messages.length && this.runner.ready; i++) {
-      const m: unknown = messages[i];
-      if (typeof m !== 'object' || m === null || Array.isArray(m) || (m as ChildMessage).command === 'batch') {
-        this.runner.fault('protocol', `a batch may hold only messages (maps), not nested batches: ${preview(m)}`);
-        return;
-      }
-      this.handle(m as ChildMessage);
-    }
+    forEachMessage(this.runner, message, this.handleMessage);
   }
+
+  private readonly handleMessage = (m: ChildMessage): void => this.handle(m);
 
   private handle(m: ChildMessage): void {
     this.current = m;

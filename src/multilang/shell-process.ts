@@ -532,6 +532,30 @@ function firstLine(s: string): string {
 }
 
 /** A short view of a message for error texts. */
+/**
+ * Hands each message of a decoded child message to `handle`, unwrapping a `batch` (extension
+ * mode). A batch without a list, or with a nested batch or a non-map inside, is a protocol fault.
+ */
+export function forEachMessage(runner: ShellRunner, message: ChildMessage, handle: (m: ChildMessage) => void): void {
+  if (message.command !== 'batch') {
+    handle(message);
+    return;
+  }
+  const messages = message.messages;
+  if (!Array.isArray(messages)) {
+    runner.fault('protocol', `a batch without a "messages" list: ${preview(message)}`);
+    return;
+  }
+  for (let i = 0; i < messages.length && runner.ready; i++) {
+    const m: unknown = messages[i];
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || (m as ChildMessage).command === 'batch') {
+      runner.fault('protocol', `a batch may hold only messages (maps), not nested batches: ${preview(m)}`);
+      return;
+    }
+    handle(m as ChildMessage);
+  }
+}
+
 export function preview(v: unknown): string {
   let s: string;
   try {

@@ -5,7 +5,7 @@ import { DEFAULT_STREAM, type Values } from '../tuple/index.js';
 import { widenInts } from './codec.js';
 import { MultilangError } from './errors.js';
 import { ShellComponent, type ShellSettings, type ShellSpoutOptions } from './options.js';
-import { ShellRunner, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
+import { ShellRunner, forEachMessage, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
 
 /**
  * The message id of a tuple a spout subprocess emitted: the id exactly as the subprocess gave it
@@ -174,24 +174,10 @@ class ShellSpoutTask implements RunnerHooks {
   // -- the subprocess's messages --------------------------------------------------------------
 
   onMessage(message: ChildMessage): void {
-    if (message.command !== 'batch') {
-      this.handle(message);
-      return;
-    }
-    const messages = message.messages;
-    if (!Array.isArray(messages)) {
-      this.runner.fault('protocol', `a batch without a "messages" list: ${preview(message)}`);
-      return;
-    }
-    for (let i = 0; i < messages.length && this.runner.ready; i++) {
-      const m: unknown = messages[i];
-      if (typeof m !== 'object' || m === null || Array.isArray(m) || (m as ChildMessage).command === 'batch') {
-        this.runner.fault('protocol', `a batch may hold only messages (maps), not nested batches: ${preview(m)}`);
-        return;
-      }
-      this.handle(m as ChildMessage);
-    }
+    forEachMessage(this.runner, message, this.handleMessage);
   }
+
+  private readonly handleMessage = (m: ChildMessage): void => this.handle(m);
 
   private handle(m: ChildMessage): void {
     switch (m.command) {
