@@ -162,6 +162,21 @@ export class Topology {
   }
 
   /**
+   * The same topology with other executor counts (a rebalance): tasks stay as submitted, so each
+   * count must lie between 1 and the component's tasks.
+   */
+  withExecutors(executors: Readonly<Record<string, number>>): Topology {
+    const components = { ...this.spec.components };
+    for (const [id, n] of Object.entries(executors)) {
+      const c = components[id];
+      if (c === undefined) throw new RangeError(`No component '${id}' in this topology`);
+      if (!Number.isInteger(n) || n < 1 || n > c.tasks) throw new RangeError(`Component '${id}': executors must be 1 to ${c.tasks}, got ${n}`);
+      components[id] = { ...c, parallelism: n };
+    }
+    return new Topology({ ...this.spec, components }, this.config, this.factories, this.customGroupings);
+  }
+
+  /**
    * The same topology with a component's implementation replaced (same id, same streams and
    * subscriptions); the testing kit uses it to mock spouts.
    */

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { activateCommand, deactivateCommand, killCommand, listCommand, rebalanceCommand, submitCommand } from './cluster-commands.js';
+import { coordinatorCommand, supervisorCommand } from './daemon-commands.js';
 import { localCommand } from './local-command.js';
 
 /** The `squall` command line. */
@@ -8,6 +10,14 @@ await yargs(hideBin(process.argv))
   .scriptName('squall')
   .usage('$0 <command> [options]\n\nStorm-style stream processing in TypeScript.')
   .command(localCommand)
+  .command(submitCommand)
+  .command(listCommand)
+  .command(killCommand)
+  .command(activateCommand)
+  .command(deactivateCommand)
+  .command(rebalanceCommand)
+  .command(coordinatorCommand)
+  .command(supervisorCommand)
   .demandCommand(1, 'Name a command; see the list above.')
   .strict()
   .recommendCommands()

@@ -1,14 +1,19 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions, type Subscription } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
 import {
   decodeRecord,
   encodeRecord,
+  type ApiOperation,
+  type ApiReply,
+  type ApiRequest,
   type AssignmentRecord,
   type LeaderLease,
   type SupervisorHeartbeat,
   type TopologyRecord,
+  type WorkerHeartbeat,
 } from '../protocol/cluster-records.js';
 
 /**
@@ -28,6 +33,10 @@ export interface ClusterConnectOptions {
   readonly user?: string;
   readonly pass?: string;
   readonly token?: string;
+  /** A NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
+  readonly credsFile?: string;
+  /** TLS: CA to trust, and a client certificate and key when the server asks for one. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
   readonly heartbeatTtlMs?: number;
   /** A leader that stops renewing loses the lease after this long. @defaultValue 10000 */
@@ -69,6 +78,11 @@ export class ClusterState {
     private readonly supervisors: KV,
     private readonly leader: KV,
     private readonly packages: ObjectStore,
+    private readonly workers: KV,
+    /** Prefix of buckets and API subjects. */
+    readonly prefix: string,
+    /** The NATS servers tried, for error messages. */
+    readonly servers: readonly string[],
   ) {}
 
   /** Connects and opens (creating when missing) the buckets. */
@@ -82,7 +96,17 @@ export class ClusterState {
       ...(options.user === undefined ? {} : { user: options.user }),
       ...(options.pass === undefined ? {} : { pass: options.pass }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
     };
+    if (options.credsFile !== undefined) {
+      let creds: Uint8Array;
+      try {
+        creds = readFileSync(options.credsFile);
+      } catch (err) {
+        throw new ClusterError(`cannot read the NATS credentials file ${options.credsFile}: ${describe(err)}`, { cause: err });
+      }
+      connectOptions.authenticator = credsAuthenticator(creds);
+    }
     let nc: NatsConnection;
     try {
       nc = await connect(connectOptions);
@@ -92,15 +116,16 @@ export class ClusterState {
     try {
       const kvm = new Kvm(nc);
       const prefix = options.bucketPrefix ?? 'squall';
-      const [topologies, assignments, supervisors, leader, packages] = await Promise.all([
+      const [topologies, assignments, supervisors, leader, packages, workers] = await Promise.all([
         // Bucket TTLs are in milliseconds: a heartbeat or lease not renewed in time disappears.
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
         kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
         kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
         new Objm(nc).create(`${prefix}_packages`),
+        kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
       ]);
-      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages);
+      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, prefix, servers);
     } catch (err) {
       await nc.close();
       throw new ClusterError(`cannot open the cluster state buckets (is JetStream enabled on the NATS server? start it with -js): ${describe(err)}`, {
@@ -174,6 +199,19 @@ export class ClusterState {
     return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('assignment', e.value);
   }
 
+  async listAssignments(): Promise<AssignmentRecord[]> {
+    const out: AssignmentRecord[] = [];
+    for await (const key of await this.assignments.keys()) {
+      const a = await this.getAssignment(key);
+      if (a !== undefined) out.push(a);
+    }
+    return out.sort((a, b) => a.topology.localeCompare(b.topology));
+  }
+
+  async deleteAssignment(topology: string): Promise<void> {
+    await this.assignments.delete(topology);
+  }
+
   // --- supervisors
 
   /** Records a supervisor as alive; it stays listed for the heartbeat TTL. */
@@ -181,13 +219,88 @@ export class ClusterState {
     await this.supervisors.put(record.id, encodeRecord('supervisor', record));
   }
 
-  async liveSupervisors(): Promise<SupervisorHeartbeat[]> {
-    const out: SupervisorHeartbeat[] = [];
+  /**
+   * Supervisors whose heartbeat has not expired, each with the revision of its last heartbeat: a
+   * revision that stops changing tells an observer the supervisor went quiet, whatever its clock.
+   */
+  async liveSupervisors(): Promise<(SupervisorHeartbeat & { readonly revision: number })[]> {
+    const out: (SupervisorHeartbeat & { revision: number })[] = [];
     for await (const key of await this.supervisors.keys()) {
       const e = await this.supervisors.get(key);
-      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('supervisor', e.value));
+      if (e !== null && e.operation === 'PUT') out.push({ ...decodeRecord('supervisor', e.value), revision: e.revision });
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Removes a supervisor's heartbeat at once (on a clean shutdown), so its slots are freed now. */
+  async removeSupervisor(id: string): Promise<void> {
+    await this.supervisors.delete(id);
+  }
+
+  // --- worker heartbeats (stats for `list` and the UI)
+
+  async heartbeatWorker(record: WorkerHeartbeat): Promise<void> {
+    await this.workers.put(`${record.supervisor}.${record.port}`, encodeRecord('worker', record));
+  }
+
+  async removeWorker(supervisor: string, port: number): Promise<void> {
+    await this.workers.delete(`${supervisor}.${port}`);
+  }
+
+  async liveWorkers(): Promise<WorkerHeartbeat[]> {
+    const out: WorkerHeartbeat[] = [];
+    for await (const key of await this.workers.keys()) {
+      const e = await this.workers.get(key);
+      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('worker', e.value));
+    }
+    return out;
+  }
+
+  // --- the coordinator's API: request/reply on <prefix>.api.<op>
+
+  private apiSubject(op: ApiOperation | '*'): string {
+    return `${this.prefix}.api.${op}`;
+  }
+
+  /**
+   * Serves the API (the leading coordinator does). Every request is decoded and validated before
+   * the handler sees it; a handler's thrown error becomes an error reply with its code.
+   */
+  serveApi(handler: (request: ApiRequest) => Promise<unknown>): Subscription {
+    return this.connection.subscribe(this.apiSubject('*'), {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        const answer = async (): Promise<ApiReply> => {
+          try {
+            const request = decodeRecord('request', msg.data);
+            return { v: 1, ok: true, result: await handler(request) };
+          } catch (e) {
+            const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLUSTER';
+            return { v: 1, ok: false, error: { code, message: describe(e) } };
+          }
+        };
+        void answer().then((reply) => msg.respond(encodeRecord('reply', reply)));
+      },
+    });
+  }
+
+  /** Sends a request to the leading coordinator; a clear error when none answers. */
+  async request(op: ApiOperation, args: Record<string, unknown>, timeoutMs = 30_000): Promise<ApiReply> {
+    const subject = this.apiSubject(op);
+    try {
+      const msg = await this.connection.request(subject, encodeRecord('request', { v: 1, op, args }), { timeout: timeoutMs });
+      return decodeRecord('reply', msg.data);
+    } catch (err) {
+      const text = describe(err);
+      if (/no responders/i.test(text) || (err as { isNoResponders?: () => boolean }).isNoResponders?.() === true) {
+        throw new ClusterError(
+          `no coordinator answers on ${subject} (NATS at ${this.servers.join(', ')} is reachable; start one with \`squall coordinator\`)`,
+          { cause: err },
+        );
+      }
+      if (/timeout/i.test(text)) throw new ClusterError(`the coordinator did not answer ${op} within ${timeoutMs / 1000} s`, { cause: err });
+      throw err;
+    }
   }
 
   // --- leadership

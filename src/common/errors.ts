@@ -21,6 +21,7 @@ const ERROR_CODES = [
   'TRANSPORT',
   'INVALID_RECORD',
   'CLUSTER',
+  'NO_FREE_SLOTS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -166,9 +166,14 @@ function show(v: unknown): string {
 
 /** The closest known key, for "did you mean" hints on typos. */
 function closestKey(key: string): string | undefined {
+  return closestOf(key, Object.keys(SCHEMA));
+}
+
+/** The candidate nearest to a misspelt `key`, when one is near enough to suggest. */
+export function closestOf(key: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const k of Object.keys(SCHEMA)) {
+  for (const k of candidates) {
     const d = editDistance(k, key);
     if (d < bestDistance) {
       bestDistance = d;

@@ -20,6 +20,12 @@ export interface TopologyRecord {
   /** Object-store name of the topology package (bundled module + resources). */
   readonly packageId: string;
   readonly submittedAt: number;
+  /** Worker processes asked for (`topology.workers`, or the latest rebalance). */
+  readonly workers?: number;
+  /** Status to return to once a rebalance is done. */
+  readonly resumeStatus?: 'ACTIVE' | 'INACTIVE';
+  /** When a pending kill or rebalance acts (epoch ms): after the wait for in-flight tuples. */
+  readonly actAt?: number;
 }
 
 export interface SupervisorHeartbeat {
@@ -43,6 +49,39 @@ export interface AssignmentRecord {
   /** Increases with every reassignment, so workers can tell a new plan from a repeat. */
   readonly version: number;
   readonly workers: readonly WorkerSlot[];
+}
+
+/** What a worker tells the cluster every few seconds (for `list` and the UI; liveness is the supervisor's job). */
+export interface WorkerHeartbeat {
+  readonly v: 1;
+  readonly topology: string;
+  readonly supervisor: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly tasks: readonly number[];
+  readonly startedAt: number;
+  readonly time: number;
+  /** Counters per component since the worker started. */
+  readonly stats: Readonly<Record<string, { readonly emitted: number; readonly acked: number; readonly failed: number; readonly executed: number }>>;
+}
+
+export type ApiOperation = 'submit' | 'list' | 'kill' | 'activate' | 'deactivate' | 'rebalance';
+
+/** A request to the leading coordinator on `<prefix>.api.<op>`. */
+export interface ApiRequest {
+  readonly v: 1;
+  readonly op: ApiOperation;
+  /** Operation arguments; each handler validates its own. */
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** The coordinator's answer: a result, or an error with the code of the SquallError it stands for. */
+export interface ApiReply {
+  readonly v: 1;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 export interface LeaderLease {
@@ -95,6 +134,9 @@ const SHAPES = {
   supervisor: { id: str, host: str, slots: ints, time: num },
   assignment: { topology: str, version: num, workers: list({ supervisor: str, host: str, port: num, tasks: ints }) },
   lease: { id: str, host: str, since: num },
+  worker: { topology: str, supervisor: str, host: str, port: num, pid: num, tasks: ints, startedAt: num, time: num, stats: obj },
+  request: { op: oneOf('submit', 'list', 'kill', 'activate', 'deactivate', 'rebalance'), args: obj },
+  reply: { ok: (x: unknown, p: string) => (typeof x === 'boolean' ? undefined : `${p} must be true or false`) },
 } satisfies Record<string, Record<string, Check>>;
 
 export type RecordKind = keyof typeof SHAPES;
@@ -104,6 +146,9 @@ interface Records {
   supervisor: SupervisorHeartbeat;
   assignment: AssignmentRecord;
   lease: LeaderLease;
+  worker: WorkerHeartbeat;
+  request: ApiRequest;
+  reply: ApiReply;
 }
 
 const encoder = new TextEncoder();

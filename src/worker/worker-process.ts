@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ClusterError, ClusterState, decodePackage, unpackTopology, type ClusterConnectOptions } from '../cluster/index.js';
 import { ConsoleLogger, type Logger } from '../common/index.js';
 import { WorkerRuntime } from '../executor/index.js';
-import type { WorkerSlot } from '../protocol/cluster-records.js';
+import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
 import type { TupleImpl } from '../tuple/index.js';
 import { BatchReceiver, BatchSender } from '../transport/index.js';
 import { loadTopologyFile } from './load-topology.js';
@@ -18,6 +18,14 @@ export interface WorkerOptions {
   readonly codeDir?: string;
   readonly cluster?: ClusterConnectOptions;
   readonly logger?: Logger;
+  /** Host advertised in heartbeats. */
+  readonly host?: string;
+  /** How often the worker reads its assignment and status, and heartbeats. @defaultValue 1000 */
+  readonly pollMs?: number;
+  /** Called each poll: the liveness beat a supervisor watches (over the IPC channel). */
+  readonly onBeat?: () => void;
+  /** Called once the worker has stopped because its slot was taken away. */
+  readonly onRetired?: (reason: string) => void;
 }
 
 function endpointOf(slot: WorkerSlot): string {
@@ -37,12 +45,21 @@ export class Worker {
   private readonly batches = new Map<string, TupleBatch>();
   private flushScheduled = false;
   private state: ClusterState | undefined;
+  private endpointOfTask = new Map<number, string>();
+  private myTasks = '';
+  private status: TopologyRecord['status'] = 'INACTIVE';
+  private assignmentVersion = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private stopping: Promise<void> | undefined;
+  private startedAt = 0;
+  private logger: Logger = new ConsoleLogger('info');
 
   constructor(private readonly options: WorkerOptions) {}
 
   async start(): Promise<void> {
     const o = this.options;
-    const logger = o.logger ?? new ConsoleLogger('info');
+    const logger = (this.logger = o.logger ?? this.logger);
     const state = (this.state = await ClusterState.connect({ ...o.cluster, name: `worker ${o.supervisor}:${o.port}` }));
     const record = await state.getTopology(o.topology);
     if (record === undefined) throw new ClusterError(`No topology named '${o.topology}' in the cluster`);
@@ -56,10 +73,15 @@ export class Worker {
     const codeDir = o.codeDir ?? path.join(os.tmpdir(), 'squall-workers', `${o.topology}-${o.supervisor}-${o.port}`);
     mkdirSync(codeDir, { recursive: true });
     const loaded = await loadTopologyFile(unpackTopology(decodePackage(bytes), codeDir));
-    const topology = loaded.topology.withConfig(record.config);
+    // Executor counts come from the cluster's record: a rebalance may have changed them.
+    const executors: Record<string, number> = {};
+    for (const c of Object.values(record.spec.components)) executors[c.id] = c.parallelism;
+    const topology = loaded.topology.withConfig(record.config).withExecutors(executors);
 
-    const endpointOfTask = new Map<number, string>();
-    for (const w of assignment.workers) for (const t of w.tasks) endpointOfTask.set(t, endpointOf(w));
+    this.routeTo(assignment);
+    this.myTasks = [...mine.tasks].sort((a, b) => a - b).join(',');
+    this.assignmentVersion = assignment.version;
+    this.status = record.status;
     const batchSize = topology.config['topology.transfer.batch.size'];
     const runtime = (this.runtime = new WorkerRuntime({
       name: o.topology,
@@ -67,7 +89,7 @@ export class Worker {
       tasks: mine.tasks,
       logger,
       resourcesDir: codeDir,
-      remoteTransfer: (task, tuple) => this.transfer(endpointOfTask.get(task), task, tuple, batchSize),
+      remoteTransfer: (task, tuple) => this.transfer(this.endpointOfTask.get(task), task, tuple, batchSize),
       remoteBackpressured: () => {
         for (const s of this.senders.values()) if (s.isBackpressured) return true;
         return false;
@@ -76,7 +98,86 @@ export class Worker {
     this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, runtime.plan, (task, t) => runtime.receive(task, t)));
     await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
     await runtime.start(record.status === 'ACTIVE');
+    this.startedAt = Date.now();
     logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'`);
+    await this.heartbeat();
+    this.pollTimer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+  }
+
+  /** Where each task of the topology lives now; peers that moved are reached at their new endpoint. */
+  private routeTo(assignment: AssignmentRecord): void {
+    const next = new Map<number, string>();
+    for (const w of assignment.workers) for (const t of w.tasks) next.set(t, endpointOf(w));
+    this.endpointOfTask = next;
+    const live = new Set(next.values());
+    for (const [endpoint, sender] of this.senders) {
+      if (live.has(endpoint)) continue;
+      this.senders.delete(endpoint);
+      this.batches.delete(endpoint);
+      sender.close();
+    }
+  }
+
+  /** Follows the cluster: status changes (activate, deactivate, kill) and assignment changes. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopping !== undefined) return;
+    this.polling = true;
+    const o = this.options;
+    try {
+      o.onBeat?.();
+      const state = this.state;
+      const runtime = this.runtime;
+      if (state === undefined || runtime === undefined) return;
+      const [record, assignment] = await Promise.all([state.getTopology(o.topology), state.getAssignment(o.topology)]);
+      const mine = assignment?.workers.find((w) => w.supervisor === o.supervisor && w.port === o.port);
+      const tasks = mine === undefined ? '' : [...mine.tasks].sort((a, b) => a - b).join(',');
+      if (record === undefined || assignment === undefined || mine === undefined || tasks !== this.myTasks) {
+        const reason = record === undefined ? 'the topology is gone' : mine === undefined ? 'the slot was reassigned' : 'its tasks changed';
+        this.retire(reason);
+        return;
+      }
+      if (assignment.version !== this.assignmentVersion) {
+        this.assignmentVersion = assignment.version;
+        this.routeTo(assignment);
+      }
+      if (record.status !== this.status) {
+        this.status = record.status;
+        if (record.status === 'ACTIVE') runtime.activate();
+        else runtime.deactivate();
+      }
+      await this.heartbeat();
+    } catch {
+      // NATS unreachable for a moment: keep running on the last known plan, try again next poll.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private retire(reason: string): void {
+    this.logger.log('info', `worker ${this.options.supervisor}:${this.options.port} of '${this.options.topology}' stops: ${reason}`);
+    void this.stop().then(() => this.options.onRetired?.(reason));
+  }
+
+  private async heartbeat(): Promise<void> {
+    const o = this.options;
+    const runtime = this.runtime;
+    if (this.state === undefined || runtime === undefined) return;
+    const stats: Record<string, { emitted: number; acked: number; failed: number; executed: number }> = {};
+    for (const [component, s] of Object.entries(runtime.summary(true))) {
+      stats[component] = { emitted: s.emitted, acked: s.acked, failed: s.failed, executed: s.executed };
+    }
+    await this.state.heartbeatWorker({
+      v: 1,
+      topology: o.topology,
+      supervisor: o.supervisor,
+      host: o.host ?? os.hostname(),
+      port: o.port,
+      pid: process.pid,
+      tasks: this.myTasks.split(',').map(Number),
+      startedAt: this.startedAt,
+      time: Date.now(),
+      stats,
+    });
   }
 
   private transfer(endpoint: string | undefined, task: number, tuple: TupleImpl, batchSize: number): void {
@@ -104,7 +205,13 @@ export class Worker {
   }
 
   /** Stops spouts, waits for in-flight tuples (up to `drainMs`), and closes everything. */
-  async stop(drainMs = 5000): Promise<void> {
+  stop(drainMs = 5000): Promise<void> {
+    this.stopping ??= this.shutdown(drainMs);
+    return this.stopping;
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
+    clearInterval(this.pollTimer);
     if (this.runtime !== undefined) {
       await this.runtime.drain(drainMs);
       await this.runtime.stop();
@@ -115,6 +222,7 @@ export class Worker {
       s.close();
     }
     await this.receiver?.close();
+    await this.state?.removeWorker(this.options.supervisor, this.options.port).catch(() => undefined);
     await this.state?.close();
   }
 }

@@ -22,7 +22,8 @@ export interface RunningServer {
   readonly port: number;
   readonly dir: string;
   readonly process: ChildProcess;
-  stop(): Promise<void>;
+  /** Stops the server; its directory is removed unless `keepDir` (to restart it on the same data). */
+  stop(options?: { keepDir?: boolean }): Promise<void>;
 }
 
 async function waitForPort(port: number, child: ChildProcess, name: string, output: () => string): Promise<void> {
@@ -44,9 +45,15 @@ async function waitForPort(port: number, child: ChildProcess, name: string, outp
   }
 }
 
-async function startServer(name: string, binary: string, args: (port: number, dir: string) => string[], scheme: string): Promise<RunningServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), `squall-${name}-`));
+async function startServer(
+  name: string,
+  binary: string,
+  args: (port: number, dir: string) => string[],
+  scheme: string,
+  reuse: { port?: number; dir?: string } = {},
+): Promise<RunningServer> {
+  const port = reuse.port ?? (await freePort());
+  const dir = reuse.dir ?? mkdtempSync(path.join(tmpdir(), `squall-${name}-`));
   let log = '';
   const child = spawn(binary, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -62,7 +69,7 @@ async function startServer(name: string, binary: string, args: (port: number, di
     port,
     dir,
     process: child,
-    stop: async () => {
+    stop: async (options) => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -70,17 +77,25 @@ async function startServer(name: string, binary: string, args: (port: number, di
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (options?.keepDir !== true) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** A real redis-server on a free port with its data in a temporary directory. */
-export function startRedis(): Promise<RunningServer> {
-  return startServer('redis', 'redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], 'redis');
+/**
+ * A real redis-server on a free port with its data in a temporary directory. With `appendOnly`
+ * every write is fsynced to an append-only file, so the same server started again on its port and
+ * directory (stopped with `keepDir`) has all of its data.
+ */
+export function startRedis(reuse: { port?: number; dir?: string; appendOnly?: boolean } = {}): Promise<RunningServer> {
+  const aof = reuse.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  return startServer('redis', 'redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...aof], 'redis', reuse);
 }
 
-/** A real nats-server with JetStream on a free port with its store in a temporary directory. */
-export function startNats(): Promise<RunningServer> {
-  return startServer('nats', 'nats-server', (port, dir) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], 'nats');
+/**
+ * A real nats-server with JetStream on a free port with its store in a temporary directory; or,
+ * given the port and directory of a stopped one, the same server started again on its data.
+ */
+export function startNats(reuse: { port?: number; dir?: string } = {}): Promise<RunningServer> {
+  return startServer('nats', 'nats-server', (port, dir) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], 'nats', reuse);
 }

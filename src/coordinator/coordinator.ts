@@ -1,0 +1,424 @@
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import type { Subscription } from '@nats-io/transport-node';
+import { ClusterState, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
+import {
+  AlreadyAliveError,
+  ConsoleLogger,
+  InvalidTopologyError,
+  NotAliveError,
+  SquallError,
+  describe,
+  type Logger,
+  type TopologyProblem,
+} from '../common/index.js';
+import { ackerCount, validateConfig, type TopologyConfig } from '../config/index.js';
+import { validateTopologySpec, type TopologySpec } from '../protocol/index.js';
+import type { ApiRequest, AssignmentRecord, SupervisorHeartbeat, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
+import { executorsOf, freeSlots, pickSlots, reassignLost, spread } from './scheduler.js';
+
+export class NoFreeSlotsError extends SquallError {
+  constructor(message: string) {
+    super('NO_FREE_SLOTS', message);
+  }
+}
+
+export interface CoordinatorOptions {
+  /** Stable id of this coordinator; default host name plus a random suffix. */
+  readonly id?: string;
+  readonly host?: string;
+  readonly cluster?: ClusterConnectOptions;
+  /** A supervisor whose heartbeat has not changed for this long is dead. @defaultValue 10000 */
+  readonly supervisorTimeoutMs?: number;
+  /** How often the coordinator renews its lease and reconciles. @defaultValue 1000 */
+  readonly tickMs?: number;
+  readonly logger?: Logger;
+}
+
+/** What `squall list` shows of one topology. */
+export interface TopologyListing {
+  readonly name: string;
+  readonly status: string;
+  readonly workersRequested: number;
+  readonly workers: readonly (WorkerSlot & { readonly alive: boolean })[];
+  readonly tasks: number;
+  readonly uptimeSecs: number;
+  readonly emitted: number;
+  readonly acked: number;
+  readonly failed: number;
+}
+
+export interface ClusterListing {
+  readonly leader: string | undefined;
+  readonly supervisors: readonly { readonly id: string; readonly host: string; readonly slots: number; readonly used: number }[];
+  readonly topologies: readonly TopologyListing[];
+}
+
+const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * The coordinator (Storm's Nimbus). Every instance competes for the leader lease in NATS KV; the
+ * leader serves the API, schedules, and reconciles each tick: kills and rebalances whose wait is
+ * over, and work of supervisors that went quiet moved elsewhere. All of its state is in NATS, so a
+ * new leader (or a restarted one) simply picks up from there.
+ */
+export class Coordinator {
+  readonly id: string;
+  private readonly host: string;
+  private readonly logger: Logger;
+  private state: ClusterState | undefined;
+  private leadership: Leadership | undefined;
+  private api: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  /** Supervisor id -> last heartbeat revision seen and when (our clock). */
+  private readonly seen = new Map<string, { revision: number; at: number }>();
+  private leaderSince = 0;
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly options: CoordinatorOptions = {}) {
+    this.host = options.host ?? os.hostname();
+    this.id = options.id ?? `${this.host}-${randomBytes(3).toString('hex')}`;
+    this.logger = options.logger ?? new ConsoleLogger('info');
+  }
+
+  get isLeader(): boolean {
+    return this.leadership !== undefined;
+  }
+
+  async start(): Promise<void> {
+    this.state = await ClusterState.connect({ ...this.options.cluster, name: `coordinator ${this.id}` });
+    void this.watchConnection(this.state);
+    await this.tick();
+    if (!this.isLeader) this.logger.log('info', `coordinator ${this.id} stands by (another coordinator leads)`);
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.ticking;
+    this.api?.unsubscribe();
+    await this.leadership?.release();
+    this.leadership = undefined;
+    await this.state?.close();
+  }
+
+  /** After NATS comes back, supervisors need a moment to heartbeat again before anyone counts as dead. */
+  private async watchConnection(state: ClusterState): Promise<void> {
+    for await (const s of state.connection.status()) {
+      if (s.type === 'reconnect') {
+        this.logger.log('info', 'reconnected to NATS');
+        const now = Date.now();
+        for (const v of this.seen.values()) v.at = now;
+        this.leaderSince = Math.max(this.leaderSince, now);
+      }
+    }
+  }
+
+  private tick(): Promise<void> {
+    if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
+    this.ticking = this.lead()
+      .catch((err: unknown) => this.logger.log('warn', `coordinator ${this.id}: ${describe(err)}`))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async lead(): Promise<void> {
+    const state = this.state;
+    if (state === undefined) return;
+    if (this.leadership === undefined) {
+      const won = await state.tryAcquireLeadership(this.id, this.host);
+      if (won === undefined) return;
+      this.leadership = won;
+      this.leaderSince = Date.now();
+      this.seen.clear();
+      this.api = state.serveApi((request) => this.handle(request));
+      this.logger.log('info', `coordinator ${this.id} leads`);
+    } else if (!(await this.leadership.renew())) {
+      this.logger.log('warn', `coordinator ${this.id} lost the leadership`);
+      this.api?.unsubscribe();
+      this.api = undefined;
+      this.leadership = undefined;
+      return;
+    }
+    await this.reconcile(state);
+  }
+
+  // --- reconciliation
+
+  /** Supervisors whose heartbeat moved within the timeout (a new leader gives everyone the full timeout). */
+  private async aliveSupervisors(state: ClusterState): Promise<SupervisorHeartbeat[]> {
+    const now = Date.now();
+    const timeout = this.options.supervisorTimeoutMs ?? 10_000;
+    const out: SupervisorHeartbeat[] = [];
+    for (const s of await state.liveSupervisors()) {
+      const prev = this.seen.get(s.id);
+      if (prev === undefined || prev.revision !== s.revision) this.seen.set(s.id, { revision: s.revision, at: now });
+      const at = this.seen.get(s.id)?.at ?? now;
+      if (now - at < timeout) out.push(s);
+    }
+    return out;
+  }
+
+  private graceOver(): boolean {
+    return Date.now() - this.leaderSince >= (this.options.supervisorTimeoutMs ?? 10_000);
+  }
+
+  private async reconcile(state: ClusterState): Promise<void> {
+    const supervisors = await this.aliveSupervisors(state);
+    const alive = new Set(supervisors.map((s) => s.id));
+    const topologies = await state.listTopologies();
+    const assignments = new Map((await state.listAssignments()).map((a) => [a.topology, a]));
+    const now = Date.now();
+    for (const a of assignments.values()) {
+      if (!topologies.some((t) => t.name === a.topology)) {
+        await state.deleteAssignment(a.topology);
+        assignments.delete(a.topology);
+      }
+    }
+    for (const t of topologies) {
+      const current = assignments.get(t.name);
+      if (t.status === 'KILLED' && (t.actAt ?? 0) <= now) {
+        await state.deleteTopology(t.name);
+        await state.deletePackage(t.packageId).catch(() => undefined);
+        assignments.delete(t.name);
+        this.logger.log('info', `topology '${t.name}' killed`);
+        continue;
+      }
+      if (t.status === 'REBALANCING' && (t.actAt ?? 0) <= now) {
+        const others = [...assignments.values()].filter((a) => a.topology !== t.name);
+        const workers = this.schedule(t, freeSlots(supervisors, others));
+        if (workers.length === 0) continue; // nothing free at all: try again next tick
+        const next: AssignmentRecord = { v: 1, topology: t.name, version: (current?.version ?? 0) + 1, workers };
+        await state.putAssignment(next);
+        assignments.set(t.name, next);
+        await state.putTopology(withoutPending({ ...t, status: t.resumeStatus ?? 'ACTIVE' }));
+        this.logger.log('info', `topology '${t.name}' rebalanced onto ${workers.length} worker(s)`);
+        continue;
+      }
+      if (current === undefined) {
+        const workers = this.schedule(t, freeSlots(supervisors, [...assignments.values()]));
+        if (workers.length === 0) continue;
+        const next: AssignmentRecord = { v: 1, topology: t.name, version: 1, workers };
+        await state.putAssignment(next);
+        assignments.set(t.name, next);
+        continue;
+      }
+      if (!this.graceOver() || current.workers.every((w) => alive.has(w.supervisor))) continue;
+      const workers = reassignLost(current.workers, alive, freeSlots(supervisors, [...assignments.values()]));
+      if (workers === undefined) {
+        if (!this.warned.has(t.name)) this.logger.log('warn', `topology '${t.name}': its supervisors are gone and no slot is free; waiting for one`);
+        this.warned.add(t.name);
+        continue;
+      }
+      this.warned.delete(t.name);
+      const lost = current.workers.filter((w) => !alive.has(w.supervisor)).map((w) => `${w.supervisor}:${w.port}`);
+      const next: AssignmentRecord = { v: 1, topology: t.name, version: current.version + 1, workers };
+      await state.putAssignment(next);
+      assignments.set(t.name, next);
+      this.logger.log('info', `topology '${t.name}': moved the work of ${lost.join(', ')} (supervisor gone)`);
+    }
+  }
+
+  /** A fresh placement of the whole topology on up to its requested number of free slots. */
+  private schedule(t: TopologyRecord, free: ReturnType<typeof freeSlots>): WorkerSlot[] {
+    const config = validateConfig(t.config);
+    const executors = executorsOf(t.spec, config);
+    const wanted = Math.max(1, Math.min(t.workers ?? config['topology.workers'], executors.length));
+    return spread(executors, pickSlots(free, wanted));
+  }
+
+  // --- the API
+
+  private async handle(request: ApiRequest): Promise<unknown> {
+    const state = this.state;
+    if (state === undefined || this.leadership === undefined) throw new SquallError('CLUSTER', 'this coordinator is not the leader');
+    const a = request.args;
+    switch (request.op) {
+      case 'submit':
+        return this.submit(state, a);
+      case 'list':
+        return this.list(state);
+      case 'kill':
+        return this.kill(state, stringArg(a, 'name'), optionalNumber(a, 'waitSecs'));
+      case 'activate':
+      case 'deactivate':
+        return this.setActive(state, stringArg(a, 'name'), request.op === 'activate');
+      case 'rebalance':
+        return this.rebalance(state, a);
+    }
+  }
+
+  private async submit(state: ClusterState, a: Readonly<Record<string, unknown>>): Promise<unknown> {
+    const name = stringArg(a, 'name');
+    if (!NAME.test(name)) {
+      throw new InvalidTopologyError([
+        { message: `topology name '${name}' must be 1-100 characters of letters, digits, '.', '_' and '-' (not starting with '.')` },
+      ]);
+    }
+    const spec = a.spec as TopologySpec;
+    if (typeof spec !== 'object' || spec === null || typeof spec.components !== 'object') {
+      throw new InvalidTopologyError([{ message: 'the submission carries no topology spec' }]);
+    }
+    const problems = validateTopologySpec(spec);
+    if (problems.length > 0) throw new InvalidTopologyError(problems);
+    const packageId = stringArg(a, 'packageId');
+    const requested = optionalNumber(a, 'workers');
+    const rawConfig = (typeof a.config === 'object' && a.config !== null ? a.config : {}) as Record<string, unknown>;
+    let config: TopologyConfig = validateConfig({ ...rawConfig, ...(requested === undefined ? {} : { 'topology.workers': requested }) });
+    // Ackers are fixed at submit, so a rebalance to another worker count keeps the task numbering.
+    config = validateConfig({ ...config, 'topology.acker.executors': ackerCount(config) });
+    const existing = await state.getTopology(name);
+    if (existing !== undefined) throw new AlreadyAliveError(name);
+    const supervisors = await this.aliveSupervisors(state);
+    const free = freeSlots(supervisors, await state.listAssignments());
+    if (free.length === 0) {
+      const total = supervisors.reduce((n, s) => n + s.slots.length, 0);
+      throw new NoFreeSlotsError(
+        supervisors.length === 0
+          ? 'No supervisor is alive: start one with `squall supervisor` before submitting'
+          : `No supervisor has a free slot: ${supervisors.length} supervisor(s), all ${total} slots in use; kill a topology or add supervisors`,
+      );
+    }
+    const record: TopologyRecord = {
+      v: 1,
+      name,
+      status: a.inactive === true ? 'INACTIVE' : 'ACTIVE',
+      spec,
+      config: config as unknown as Record<string, unknown>,
+      packageId,
+      submittedAt: Date.now(),
+      workers: config['topology.workers'],
+    };
+    const workers = this.schedule(record, free);
+    if (!(await state.createTopology(record))) throw new AlreadyAliveError(name);
+    await state.putAssignment({ v: 1, topology: name, version: 1, workers });
+    this.logger.log('info', `topology '${name}' submitted: ${workers.length} worker(s) on ${[...new Set(workers.map((w) => w.supervisor))].join(', ')}`);
+    return { name, status: record.status, workers };
+  }
+
+  private async list(state: ClusterState): Promise<ClusterListing> {
+    const supervisors = await this.aliveSupervisors(state);
+    const assignments = await state.listAssignments();
+    const heartbeats = await state.liveWorkers();
+    const now = Date.now();
+    const topologies: TopologyListing[] = [];
+    for (const t of await state.listTopologies()) {
+      const slots = assignments.find((a) => a.topology === t.name)?.workers ?? [];
+      const beats = heartbeats.filter((h) => h.topology === t.name);
+      let emitted = 0;
+      let acked = 0;
+      let failed = 0;
+      for (const h of beats) {
+        for (const [component, s] of Object.entries(h.stats)) {
+          if (component.startsWith('__')) continue;
+          emitted += s.emitted;
+          acked += s.acked;
+          failed += s.failed;
+        }
+      }
+      topologies.push({
+        name: t.name,
+        status: t.status,
+        workersRequested: t.workers ?? slots.length,
+        workers: slots.map((w) => ({ ...w, alive: beats.some((h) => h.supervisor === w.supervisor && h.port === w.port) })),
+        tasks: slots.reduce((n, w) => n + w.tasks.length, 0),
+        uptimeSecs: Math.round((now - t.submittedAt) / 1000),
+        emitted,
+        acked,
+        failed,
+      });
+    }
+    return {
+      leader: this.id,
+      supervisors: supervisors.map((s) => ({
+        id: s.id,
+        host: s.host,
+        slots: s.slots.length,
+        used: assignments.reduce((n, a) => n + a.workers.filter((w) => w.supervisor === s.id).length, 0),
+      })),
+      topologies,
+    };
+  }
+
+  private async existing(state: ClusterState, name: string): Promise<TopologyRecord> {
+    const t = await state.getTopology(name);
+    if (t === undefined) throw new NotAliveError(name);
+    return t;
+  }
+
+  private async kill(state: ClusterState, name: string, waitSecs: number | undefined): Promise<unknown> {
+    const t = await this.existing(state, name);
+    const wait = waitSecs ?? Number(t.config['topology.message.timeout.secs'] ?? 30);
+    const actAt = Date.now() + wait * 1000;
+    // Spouts stop now; the workers go once in-flight tuples had their time to finish.
+    await state.putTopology({ ...t, status: 'KILLED', actAt });
+    this.logger.log('info', `topology '${name}' deactivated; killing it in ${wait} s`);
+    return { name, waitSecs: wait };
+  }
+
+  private async setActive(state: ClusterState, name: string, active: boolean): Promise<unknown> {
+    const t = await this.existing(state, name);
+    const status = active ? 'ACTIVE' : 'INACTIVE';
+    if (t.status === 'KILLED') throw new SquallError('NOT_ALIVE', `Topology '${name}' is being killed`);
+    if (t.status === 'REBALANCING') await state.putTopology({ ...t, resumeStatus: status });
+    else await state.putTopology({ ...t, status });
+    return { name, status };
+  }
+
+  private async rebalance(state: ClusterState, a: Readonly<Record<string, unknown>>): Promise<unknown> {
+    const name = stringArg(a, 'name');
+    const t = await this.existing(state, name);
+    if (t.status === 'KILLED') throw new SquallError('NOT_ALIVE', `Topology '${name}' is being killed`);
+    const workers = optionalNumber(a, 'workers');
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
+      throw new SquallError('INVALID_CONFIG', `--workers must be a whole number of at least 1 (got ${workers})`);
+    }
+    const executors = (typeof a.executors === 'object' && a.executors !== null ? a.executors : {}) as Record<string, unknown>;
+    const problems: TopologyProblem[] = [];
+    const components = { ...t.spec.components };
+    for (const [component, n] of Object.entries(executors)) {
+      const c = components[component];
+      if (c === undefined) {
+        problems.push({ component, message: `no such component (components: ${Object.keys(components).sort().join(', ')})` });
+      } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > c.tasks) {
+        problems.push({ component, message: `executors must be a whole number from 1 to its ${c.tasks} task(s) (got ${String(n)}); tasks are fixed at submit` });
+      } else {
+        components[component] = { ...c, parallelism: n };
+      }
+    }
+    if (problems.length > 0) throw new InvalidTopologyError(problems);
+    const wait = optionalNumber(a, 'waitSecs') ?? Number(t.config['topology.message.timeout.secs'] ?? 30);
+    const resumeStatus = t.status === 'REBALANCING' ? (t.resumeStatus ?? 'ACTIVE') : t.status;
+    await state.putTopology({
+      ...t,
+      spec: { ...t.spec, components },
+      status: 'REBALANCING',
+      resumeStatus,
+      workers: workers ?? t.workers ?? Number(t.config['topology.workers'] ?? 1),
+      actAt: Date.now() + wait * 1000,
+    });
+    this.logger.log('info', `topology '${name}' rebalancing in ${wait} s`);
+    return { name, waitSecs: wait };
+  }
+}
+
+function withoutPending(t: TopologyRecord): TopologyRecord {
+  const { actAt: _a, resumeStatus: _r, ...rest } = t;
+  return rest;
+}
+
+function stringArg(a: Readonly<Record<string, unknown>>, key: string): string {
+  const v = a[key];
+  if (typeof v !== 'string' || v.length === 0) throw new SquallError('CLUSTER', `the request lacks '${key}'`);
+  return v;
+}
+
+function optionalNumber(a: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const v = a[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new SquallError('CLUSTER', `'${key}' must be a non-negative number`);
+  return v;
+}

@@ -1,0 +1,2 @@
+export { Supervisor } from './supervisor.js';
+export type { SupervisorOptions } from './supervisor.js';

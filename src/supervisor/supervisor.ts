@@ -1,0 +1,228 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ClusterState, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
+import { ConsoleLogger, SquallError, describe, type Logger } from '../common/index.js';
+
+export interface SupervisorOptions {
+  /** Stable id; default `<host>-<first slot>`, the same across restarts on one machine. */
+  readonly id?: string;
+  /** Host name or address other workers reach this machine's workers at. @defaultValue os.hostname() */
+  readonly host?: string;
+  /** Worker slots: one port per worker process. @defaultValue [6700, 6701, 6702, 6703] */
+  readonly slots?: readonly number[];
+  /** Working directory: unpacked topology packages. @defaultValue <tmp>/squall-supervisor-<id> */
+  readonly dir?: string;
+  readonly cluster?: ClusterConnectOptions;
+  /** The worker entry script. @defaultValue dist/worker/main.js of this installation */
+  readonly workerMain?: string;
+  /** Heartbeat and reconcile period. @defaultValue 1000 */
+  readonly tickMs?: number;
+  /** A worker that has not beaten for this long is killed and restarted. @defaultValue 10000 */
+  readonly workerTimeoutMs?: number;
+  /** A new worker has this long to send its first beat. @defaultValue 60000 */
+  readonly workerStartTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+interface RunningWorker {
+  readonly port: number;
+  readonly topology: string;
+  /** Topology and tasks: a different key for the slot means a different worker. */
+  readonly key: string;
+  readonly child: ChildProcess;
+  readonly startedAt: number;
+  lastBeat: number;
+  stopping: boolean;
+  stderrTail: string[];
+}
+
+const DEFAULT_SLOTS = [6700, 6701, 6702, 6703];
+const TAIL_LINES = 20;
+
+/**
+ * The supervisor (Storm's): registers its slots, heartbeats, and keeps one worker process per slot
+ * assigned to it, as the assignments in NATS say. A worker that exits or stops beating (over its
+ * IPC channel) is restarted with backoff; a worker whose slot is no longer assigned to the same
+ * work is stopped.
+ */
+export class Supervisor {
+  readonly id: string;
+  readonly host: string;
+  readonly slots: readonly number[];
+  private readonly dir: string;
+  private readonly logger: Logger;
+  private state: ClusterState | undefined;
+  private readonly workers = new Map<number, RunningWorker>();
+  /** Port -> consecutive quick failures and when the next start may happen. */
+  private readonly backoff = new Map<number, { failures: number; notBefore: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: SupervisorOptions = {}) {
+    this.host = options.host ?? os.hostname();
+    this.slots = [...(options.slots ?? DEFAULT_SLOTS)];
+    if (this.slots.length === 0) throw new SquallError('INVALID_CONFIG', 'A supervisor needs at least one slot (port)');
+    this.id = options.id ?? `${this.host}-${this.slots[0] ?? 0}`;
+    this.dir = options.dir ?? path.join(os.tmpdir(), `squall-supervisor-${this.id}`);
+    this.logger = options.logger ?? new ConsoleLogger('info');
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    this.state = await ClusterState.connect({ ...this.options.cluster, name: `supervisor ${this.id}` });
+    await this.tick();
+    this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}`);
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
+  }
+
+  /** Stops every worker (each drains first) and leaves the cluster at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.ticking;
+    await Promise.all([...this.workers.values()].map((w) => this.stopWorker(w, 'the supervisor stops')));
+    await this.state?.removeSupervisor(this.id).catch(() => undefined);
+    await this.state?.close();
+  }
+
+  /** Pids of the running workers by port (for tests and the CLI). */
+  workerPids(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const w of this.workers.values()) if (w.child.pid !== undefined) out.set(w.port, w.child.pid);
+    return out;
+  }
+
+  private tick(): Promise<void> {
+    if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
+    this.ticking = this.reconcile()
+      .catch((err: unknown) => this.logger.log('warn', `supervisor ${this.id}: ${describe(err)}`))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async reconcile(): Promise<void> {
+    const state = this.state;
+    if (state === undefined) return;
+    this.checkLiveness();
+    await state.heartbeatSupervisor({ v: 1, id: this.id, host: this.host, slots: this.slots, time: Date.now() });
+    const wanted = new Map<number, { topology: string; key: string }>();
+    for (const a of await state.listAssignments()) {
+      for (const w of a.workers) {
+        if (w.supervisor !== this.id || !this.slots.includes(w.port)) continue;
+        wanted.set(w.port, { topology: a.topology, key: `${a.topology}:${[...w.tasks].sort((x, y) => x - y).join(',')}` });
+      }
+    }
+    for (const w of this.workers.values()) {
+      const want = wanted.get(w.port);
+      if (!w.stopping && (want === undefined || want.key !== w.key)) {
+        void this.stopWorker(w, want === undefined ? 'its slot is no longer assigned' : 'its assignment changed');
+      }
+    }
+    const now = Date.now();
+    for (const [port, want] of wanted) {
+      if (this.workers.has(port) || this.stopped) continue;
+      if ((this.backoff.get(port)?.notBefore ?? 0) > now) continue;
+      this.startWorker(port, want.topology, want.key);
+    }
+  }
+
+  /** Kills workers that stopped beating (hung, or stuck starting); their exit restarts them. */
+  private checkLiveness(): void {
+    const now = Date.now();
+    const timeout = this.options.workerTimeoutMs ?? 10_000;
+    const startTimeout = this.options.workerStartTimeoutMs ?? 60_000;
+    for (const w of this.workers.values()) {
+      if (w.stopping) continue;
+      const started = w.lastBeat > 0;
+      if ((started && now - w.lastBeat > timeout) || (!started && now - w.startedAt > startTimeout)) {
+        this.logger.log(
+          'error',
+          `worker of '${w.topology}' on port ${w.port} (pid ${w.child.pid ?? '?'}) ${started ? `has not beaten for ${Math.round((now - w.lastBeat) / 1000)} s` : 'did not start in time'}: killing it`,
+        );
+        w.child.kill('SIGKILL');
+      }
+    }
+  }
+
+  private workerMain(): string {
+    return this.options.workerMain ?? fileURLToPath(new URL('../worker/main.js', import.meta.url));
+  }
+
+  private startWorker(port: number, topology: string, key: string): void {
+    const codeDir = path.join(this.dir, 'workers', `${topology}-${port}`);
+    rmSync(codeDir, { recursive: true, force: true });
+    mkdirSync(codeDir, { recursive: true });
+    const cluster = this.options.cluster ?? {};
+    const child = spawn(
+      process.execPath,
+      [this.workerMain(), '--topology', topology, '--supervisor', this.id, '--port', String(port), '--host', this.host, '--code-dir', codeDir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, SQUALL_WORKER_CLUSTER: JSON.stringify({ ...cluster, servers: natsServers(cluster.servers) }) },
+      },
+    );
+    const worker: RunningWorker = { port, topology, key, child, startedAt: Date.now(), lastBeat: 0, stopping: false, stderrTail: [] };
+    this.workers.set(port, worker);
+    const prefix = `[worker ${topology}:${port} pid ${child.pid ?? '?'}]`;
+    const forward = (stream: NodeJS.ReadableStream | null, keepTail: boolean): void => {
+      let partial = '';
+      stream?.on('data', (d: Buffer) => {
+        const lines = (partial + d.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          process.stderr.write(`${prefix} ${line}\n`);
+          if (keepTail) {
+            worker.stderrTail.push(line);
+            if (worker.stderrTail.length > TAIL_LINES) worker.stderrTail.shift();
+          }
+        }
+      });
+    };
+    forward(child.stdout, false);
+    forward(child.stderr, true);
+    child.on('message', () => (worker.lastBeat = Date.now()));
+    child.on('error', (err) => this.logger.log('error', `${prefix} cannot start: ${err.message}`));
+    child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    this.logger.log('info', `started worker of '${topology}' on port ${port} (pid ${child.pid ?? '?'})`);
+  }
+
+  private onExit(worker: RunningWorker, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.workers.get(worker.port) === worker) this.workers.delete(worker.port);
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+    if (worker.stopping || (code === 0 && signal === null)) {
+      this.logger.log('info', `worker of '${worker.topology}' on port ${worker.port} stopped`);
+      this.backoff.delete(worker.port);
+    } else {
+      // A worker that ran for a while restarts at once; one that keeps dying waits longer each time.
+      const ranLong = Date.now() - worker.startedAt > 30_000;
+      const failures = ranLong ? 0 : (this.backoff.get(worker.port)?.failures ?? 0) + 1;
+      const delay = failures === 0 ? 0 : Math.min(30_000, 500 * 2 ** (failures - 1));
+      this.backoff.set(worker.port, { failures, notBefore: Date.now() + delay });
+      const tail = worker.stderrTail.length > 0 ? `; last output:\n  ${worker.stderrTail.slice(-5).join('\n  ')}` : '';
+      this.logger.log('error', `worker of '${worker.topology}' on port ${worker.port} (pid ${worker.child.pid ?? '?'}) ${how}; restarting in ${delay} ms${tail}`);
+    }
+    if (!this.stopped) {
+      // Restart (or settle the slot) without waiting for the next tick.
+      const wait = Math.max(0, (this.backoff.get(worker.port)?.notBefore ?? 0) - Date.now());
+      setTimeout(() => void this.tick(), wait);
+    }
+  }
+
+  private stopWorker(w: RunningWorker, reason: string): Promise<void> {
+    w.stopping = true;
+    this.logger.log('info', `stopping worker of '${w.topology}' on port ${w.port}: ${reason}`);
+    return new Promise<void>((resolve) => {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => w.child.kill('SIGKILL'), 15_000);
+      w.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      w.child.kill('SIGTERM');
+    });
+  }
+}
