@@ -48,6 +48,25 @@ interface SubmitArgs extends ClusterArgs {
   name: string | undefined;
   workers: number | undefined;
   inactive: boolean;
+  conf: string[] | undefined;
+}
+
+/** `key=value` pairs from the command line; values read as JSON when they parse (numbers, booleans), else as strings. */
+function parseConf(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CommandFailed(`--conf takes key=value, got '${pair}'`, 3);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    out[pair.slice(0, eq)] = value;
+  }
+  return out;
 }
 
 export const submitCommand: CommandModule<object, SubmitArgs> = {
@@ -59,14 +78,17 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       .option('name', { type: 'string', describe: "Topology name (default: the file's folder name)" })
       .option('workers', { type: 'number', describe: 'Worker processes to spread it over (default: its topology.workers)' })
       .option('inactive', { type: 'boolean', default: false, describe: 'Submit without starting the spouts (activate later)' })
+      .option('conf', { alias: 'c', type: 'string', array: true, describe: "Topology configuration over the file's: key=value (e.g. -c topology.acker.executors=0)" })
       .example('$0 submit topologies/word-count/topology.ts --name wc --workers 2', 'Run word count on two workers') as never,
   handler: async (args) => {
     let loaded;
+    let topology;
     try {
       loaded = await loadTopologyFile(args.file);
+      topology = loaded.topology.withConfig(parseConf(args.conf ?? []));
     } catch (err) {
       process.stderr.write(`squall submit: ${describe(err)}\n`);
-      process.exitCode = exitCodeOf(err);
+      process.exitCode = err instanceof CommandFailed ? err.exitCode : exitCodeOf(err);
       return;
     }
     const name = args.name ?? loaded.defaultName;
@@ -78,8 +100,8 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       try {
         result = (await ask(state, 'submit', {
           name,
-          spec: loaded.topology.spec,
-          config: loaded.topology.config,
+          spec: topology.spec,
+          config: topology.config,
           packageId,
           ...(args.workers === undefined ? {} : { workers: args.workers }),
           inactive: args.inactive,

@@ -1,4 +1,3 @@
-import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,8 @@ export async function packTopology(file: string): Promise<TopologyPackage> {
   if (!existsSync(absolute)) throw new PackageError(`Cannot package ${file}: no such file`);
   let bundled: Uint8Array;
   try {
+    // Loaded here: workers unpack packages and never need esbuild in memory.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [absolute],
       bundle: true,

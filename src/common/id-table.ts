@@ -114,6 +114,16 @@ export class IdTable {
     }
   }
 
+  /** Calls `expired` for every entry, then empties the table. */
+  expireAll(expired: (entry: number) => void): void {
+    for (let e = 0; e < this.used; e++) {
+      if (this.live[e] === 1) {
+        expired(e);
+        this.remove(e);
+      }
+    }
+  }
+
   private growColumns(): void {
     const n = this.keyHi.length * 2;
     const grow32 = (a: Int32Array): Int32Array<ArrayBuffer> => {

@@ -129,6 +129,7 @@ export class SpoutExecutor {
   /** Queues whose fullness stops this spout: every executor downstream of it. */
   private downstream: readonly ReceiveQueue[] = [];
   private throttledSince = -1;
+  private failAllRequested = false;
   private throttleReason: 'pending' | 'backpressure' = 'pending';
   startedAt = 0;
 
@@ -197,6 +198,16 @@ export class SpoutExecutor {
     return this.active;
   }
 
+  /**
+   * Fails every tuple tree this spout is waiting for, at its next turn: a worker holding parts of
+   * them is gone, and replaying now beats waiting out the message timeout. Trees that would still
+   * have completed are replayed too, which at-least-once allows.
+   */
+  failAllPending(): void {
+    this.failAllRequested = true;
+    this.env.wake();
+  }
+
   setActive(active: boolean): void {
     if (active === this.active) return;
     this.active = active;
@@ -246,6 +257,14 @@ export class SpoutExecutor {
       const task = this.byId.get(q.lastTask);
       if (task !== undefined) this.handleSystemTuple(task, t);
       n++;
+    }
+    if (this.failAllRequested) {
+      this.failAllRequested = false;
+      for (const task of this.tasks) {
+        const pending = task.pending;
+        n += pending.size;
+        pending.expireAll((e) => this.failTuple(task, pending.obj[e], 'failed'));
+      }
     }
     if (!this.active) return n;
     if (this.isBackpressured()) {

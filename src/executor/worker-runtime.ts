@@ -191,6 +191,17 @@ export class WorkerRuntime {
     return this.spouts.some((s) => s.isActive);
   }
 
+  /** True while some executor's receive queue holds its capacity: stop taking tuples from other workers. */
+  inboundFull(): boolean {
+    for (const e of this.executors) if (e.queue.isFull()) return true;
+    return false;
+  }
+
+  /** A peer worker is gone with the trees it held: every spout here replays what it waits for. */
+  failAllPending(): void {
+    for (const s of this.spouts) s.failAllPending();
+  }
+
   /** Tracked spout tuples in flight plus tuples queued or executing anywhere in this worker. */
   inFlight(): number {
     let n = 0;

@@ -1,4 +1,9 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as Ioredis from 'ioredis';
+import type { Redis } from 'ioredis';
+
+// ioredis is loaded on first use: a worker without Redis state should not carry it (~20 MB).
+const loadIoredis = (): typeof Ioredis => createRequire(import.meta.url)('ioredis') as typeof Ioredis;
 import { describe } from '../common/index.js';
 import { StateError } from './errors.js';
 import type { PreparedChanges, StateChange, StateStore, StoredState } from './store.js';
@@ -39,7 +44,7 @@ function acquire(url: string): Pooled {
   if (p === undefined) {
     // Fail commands fast while Redis is unreachable: a failed checkpoint is retried by the
     // checkpoint spout, which is better than tuples piling up behind a stalled write.
-    const client = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+    const client = new (loadIoredis().Redis)(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
     const pooled: Pooled = { client, refs: 0, lastError: undefined };
     // Connection errors also reject the commands that meet them: keep the reason for their message.
     client.on('error', (err: unknown) => (pooled.lastError = describe(err)));

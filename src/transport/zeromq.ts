@@ -12,14 +12,29 @@ export class TransportError extends SquallError {
   }
 }
 
+export interface BatchReceiverOptions {
+  /**
+   * While this returns true the receiver stops reading: batches wait in ZeroMQ, whose queues fill
+   * up to the senders, whose producers then stop. @defaultValue never paused
+   */
+  readonly paused?: () => boolean;
+  /** Batches ZeroMQ holds for this receiver before senders must wait. @defaultValue 64 */
+  readonly highWaterMark?: number;
+}
+
 /** Receives batches on a bound endpoint and hands each to `onBatch`, in arrival order. */
 export class BatchReceiver {
-  private readonly socket = new Pull();
+  private readonly socket: Pull;
   private closed = false;
   private loop: Promise<void> | undefined;
   endpoint = '';
 
-  constructor(private readonly onBatch: (batch: Uint8Array) => void) {}
+  constructor(
+    private readonly onBatch: (batch: Uint8Array) => void,
+    private readonly options: BatchReceiverOptions = {},
+  ) {
+    this.socket = new Pull({ receiveHighWaterMark: options.highWaterMark ?? 64 });
+  }
 
   /**
    * Binds (e.g. `tcp://0.0.0.0:6700`) and starts receiving. A worker restarted on its slot may
@@ -46,8 +61,12 @@ export class BatchReceiver {
   }
 
   private async receive(): Promise<void> {
+    const paused = this.options.paused;
     try {
-      for await (const [frame] of this.socket) {
+      while (!this.closed) {
+        // Backpressure: leave batches in ZeroMQ while the executors here are full.
+        while (paused?.() === true && !this.closed) await new Promise((r) => setTimeout(r, 1));
+        const [frame] = await this.socket.receive();
         if (frame !== undefined) this.onBatch(frame);
       }
     } catch (err) {
@@ -73,10 +92,15 @@ export class BatchReceiver {
 }
 
 export interface BatchSenderOptions {
-  /** Batches ZeroMQ may hold for a slow or absent peer before `send` waits. @defaultValue 1000 */
+  /** Batches ZeroMQ may hold for a slow or absent peer before `send` waits. @defaultValue 64 */
   readonly highWaterMark?: number;
   /** Batches queued here beyond which `isBackpressured` is true. @defaultValue 64 */
   readonly maxQueued?: number;
+  /**
+   * Called when an established connection to the peer drops (the peer process died or closed):
+   * whatever was in flight there is lost. ZeroMQ goes on reconnecting by itself.
+   */
+  readonly onPeerLost?: (endpoint: string) => void;
 }
 
 /**
@@ -99,7 +123,9 @@ export class BatchSender {
     options: BatchSenderOptions = {},
   ) {
     this.maxQueued = options.maxQueued ?? 64;
-    this.socket = new Push({ sendHighWaterMark: options.highWaterMark ?? 1000, linger: 0, immediate: false });
+    this.socket = new Push({ sendHighWaterMark: options.highWaterMark ?? 64, linger: 0, immediate: false });
+    const onPeerLost = options.onPeerLost;
+    if (onPeerLost !== undefined) this.socket.events.on('disconnect', () => onPeerLost(endpoint));
     this.socket.connect(endpoint);
   }
 

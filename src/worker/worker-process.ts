@@ -22,7 +22,7 @@ export interface WorkerOptions {
   readonly host?: string;
   /** How often the worker reads its assignment and status, and heartbeats. @defaultValue 1000 */
   readonly pollMs?: number;
-  /** Called each poll: the liveness beat a supervisor watches (over the IPC channel). */
+  /** Called every second while the worker's event loop turns: the liveness beat a supervisor watches. */
   readonly onBeat?: () => void;
   /** Called once the worker has stopped because its slot was taken away. */
   readonly onRetired?: (reason: string) => void;
@@ -50,6 +50,7 @@ export class Worker {
   private status: TopologyRecord['status'] = 'INACTIVE';
   private assignmentVersion = 0;
   private pollTimer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
   private polling = false;
   private stopping: Promise<void> | undefined;
   private startedAt = 0;
@@ -95,13 +96,19 @@ export class Worker {
         return false;
       },
     }));
-    this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, runtime.plan, (task, t) => runtime.receive(task, t)));
+    this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, runtime.plan, (task, t) => runtime.receive(task, t)), {
+      paused: () => runtime.inboundFull(),
+    });
     await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
     await runtime.start(record.status === 'ACTIVE');
     this.startedAt = Date.now();
     logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'`);
     await this.heartbeat();
     this.pollTimer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+    // The liveness beat runs on its own timer: it says the event loop turns, even while a read
+    // from NATS waits out an outage.
+    const onBeat = o.onBeat;
+    if (onBeat !== undefined) this.beatTimer = setInterval(onBeat, Math.min(1000, o.pollMs ?? 1000));
   }
 
   /** Where each task of the topology lives now; peers that moved are reached at their new endpoint. */
@@ -124,7 +131,6 @@ export class Worker {
     this.polling = true;
     const o = this.options;
     try {
-      o.onBeat?.();
       const state = this.state;
       const runtime = this.runtime;
       if (state === undefined || runtime === undefined) return;
@@ -195,7 +201,15 @@ export class Worker {
 
   private send(endpoint: string, batch: TupleBatch): void {
     let sender = this.senders.get(endpoint);
-    if (sender === undefined) this.senders.set(endpoint, (sender = new BatchSender(endpoint)));
+    if (sender === undefined) {
+      sender = new BatchSender(endpoint, {
+        onPeerLost: (peer) => {
+          this.logger.log('warn', `lost the connection to the worker at ${peer}; replaying the tuples in flight`);
+          this.runtime?.failAllPending();
+        },
+      });
+      this.senders.set(endpoint, sender);
+    }
     sender.send(batch.take());
   }
 
@@ -224,5 +238,6 @@ export class Worker {
     await this.receiver?.close();
     await this.state?.removeWorker(this.options.supervisor, this.options.port).catch(() => undefined);
     await this.state?.close();
+    clearInterval(this.beatTimer);
   }
 }

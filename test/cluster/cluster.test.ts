@@ -39,7 +39,7 @@ function newCluster(env: Record<string, string>, natsUrl = nats.url): TestCluste
 }
 
 async function waitForSupervisors(c: TestCluster, n: number): Promise<void> {
-  await eventuallyAsync(() => {
+  await eventuallyAsync(async () => {
     const r = await c.run('list', '--json');
     return r.code === 0 && (JSON.parse(r.stdout) as ListingJson).supervisors.length === n;
   }, `${n} supervisors`, 30_000);
@@ -140,7 +140,7 @@ describe('a cluster of real processes', () => {
     // Rebalance onto three workers.
     const rebalanced = await c.run('rebalance', 'wc', '--workers', '3', '--wait', '1');
     expect(rebalanced.stdout).toContain("Rebalanced 'wc'");
-    await eventuallyAsync(() => {
+    await eventuallyAsync(async () => {
       const t = topologyOf(await c.listJson(), 'wc');
       return t?.status === 'ACTIVE' && t.workers.length === 3 && t.workers.every((w) => w.alive);
     }, 'three live workers', 60_000);
@@ -180,7 +180,7 @@ describe('a cluster of real processes', () => {
     const moving = await portWithoutSpout(c, 'wc', 2);
     await c.kill(moving.supervisor);
     const survivor = moving.supervisor === 's1' ? 's2' : 's1';
-    await eventuallyAsync(() => {
+    await eventuallyAsync(async () => {
       const t = topologyOf(await c.listJson(), 'wc');
       return t !== undefined && t.workers.length === 2 && t.workers.every((w) => w.supervisor === survivor && w.alive);
     }, `both workers on ${survivor}`, 60_000);
@@ -232,7 +232,7 @@ describe('a cluster of real processes', () => {
       await sleep(3000);
       const restarted = await startNats({ port: own.port, dir: own.dir });
       try {
-        await eventuallyAsync(() => {
+        await eventuallyAsync(async () => {
           const r = await c.run('list', '--json');
           if (r.code !== 0) return false;
           const t = topologyOf(JSON.parse(r.stdout) as ListingJson, 'wc');
@@ -248,8 +248,6 @@ describe('a cluster of real processes', () => {
         expect(spout(c).emitted).toBe(held);
         expect(spout(c).duplicates).toBe(0);
       } finally {
-        c.stop();
-        cluster = undefined;
         await restarted.stop();
       }
     } finally {
@@ -326,7 +324,7 @@ describe('a cluster of real processes', () => {
 });
 
 async function waitForLeader(c: TestCluster, ids: string[]): Promise<void> {
-  await eventuallyAsync(() => {
+  await eventuallyAsync(async () => {
     const r = await c.run('list', '--json');
     return r.code === 0 && ids.includes((JSON.parse(r.stdout) as ListingJson).leader);
   }, `leader ${ids.join(' or ')}`, 30_000);
