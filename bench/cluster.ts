@@ -8,7 +8,9 @@
  *                                         through its replacement (and to the first beat)
  *   cluster-idle-worker                   RSS of a worker of an inactive topology
  *
- *   npm run build && npx tsx bench/cluster.ts [seconds]
+ *   npm run build && npx tsx bench/cluster.ts [seconds] [acked|recovery|unacked|idle ...]
+ *
+ * Extra topology configuration for every case: BENCH_CONF="key=value key=value".
  *
  * Rates come from the workers' own heartbeats (counters and the worker's clock, about once a
  * second), so they do not depend on when this process happens to look.
@@ -27,6 +29,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'dist/cli/main.js');
 const topology = path.join(root, 'topologies/word-count/topology.ts');
 const seconds = Number(process.argv[2] ?? 20);
+const cases = new Set(process.argv.length > 3 ? process.argv.slice(3) : ['acked', 'recovery', 'unacked', 'idle']);
+const benchConf = (process.env.BENCH_CONF ?? '').split(/\s+/).filter((c) => c.length > 0).flatMap((c) => ['-c', c]);
 const prefix = 'bench';
 
 const nats = await startNats();
@@ -94,7 +98,7 @@ async function countRate(name: string, secs: number): Promise<{ rate: number; rs
 }
 
 async function submit(name: string, ...extra: string[]): Promise<void> {
-  squall('submit', topology, '--name', name, '--workers', '2', ...extra);
+  squall('submit', topology, '--name', name, '--workers', '2', ...benchConf, ...extra);
   await waitFor(`two workers of ${name}`, async () => ((await beats(name)).length === 2 ? true : undefined));
 }
 
@@ -107,10 +111,36 @@ const line = (o: Record<string, unknown>): void => void process.stdout.write(`${
 try {
   await waitFor('the supervisor', async () => ((await state.liveSupervisors()).length === 1 ? true : undefined));
 
-  await submit('wc-acked');
-  const acked = await countRate('wc-acked', seconds);
-  line({ name: 'cluster-word-count-acked', tuples_per_s: acked.rate, workers: 2, worker_rss_mb: acked.rss, seconds });
+  if (cases.has('acked') || cases.has('recovery')) await submit('wc-acked');
+  if (cases.has('acked')) {
+    const acked = await countRate('wc-acked', seconds);
+    line({ name: 'cluster-word-count-acked', tuples_per_s: acked.rate, workers: 2, worker_rss_mb: acked.rss, seconds });
+  }
+  if (cases.has('recovery')) await recovery();
+  if (cases.has('acked') || cases.has('recovery')) await kill('wc-acked');
+  if (cases.has('unacked')) {
+    await submit('wc-unacked', '-c', 'topology.acker.executors=0');
+    const unacked = await countRate('wc-unacked', seconds);
+    line({ name: 'cluster-word-count-unacked', tuples_per_s: unacked.rate, workers: 2, worker_rss_mb: unacked.rss, seconds });
+    await kill('wc-unacked');
+  }
+  if (cases.has('idle')) {
+    await submit('wc-idle', '--inactive');
+    await sleep(5000);
+    const idle = (await beats('wc-idle')).map((h) => rssMb(h.pid));
+    line({ name: 'cluster-idle-worker', rss_mb: Math.max(...idle), workers_rss_mb: idle });
+    await kill('wc-idle');
+  }
+} finally {
+  await state.close();
+  for (const d of daemons) d.kill('SIGTERM');
+  await sleep(1500);
+  for (const d of daemons) if (d.exitCode === null) d.kill('SIGKILL');
+  await nats.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
 
+async function recovery(): Promise<void> {
   // kill -9 the worker without the spout; time until its replacement counts words again.
   const victim = (await beats('wc-acked')).find((h) => h.stats.sentences === undefined) ?? (await beats('wc-acked'))[0];
   if (victim === undefined) throw new Error('no worker to kill');
@@ -125,23 +155,4 @@ try {
   }, 60_000, 50);
   const flowingSecs = (Date.now() - killedAt) / 1000;
   line({ name: 'cluster-recovery', seconds_to_flowing: Math.round(flowingSecs * 10) / 10, seconds_to_first_beat: Math.round(beatSecs * 10) / 10, replacement_pid: firstBeat.pid });
-  await kill('wc-acked');
-
-  await submit('wc-unacked', '-c', 'topology.acker.executors=0');
-  const unacked = await countRate('wc-unacked', seconds);
-  line({ name: 'cluster-word-count-unacked', tuples_per_s: unacked.rate, workers: 2, worker_rss_mb: unacked.rss, seconds });
-  await kill('wc-unacked');
-
-  await submit('wc-idle', '--inactive');
-  await sleep(5000);
-  const idle = (await beats('wc-idle')).map((h) => rssMb(h.pid));
-  line({ name: 'cluster-idle-worker', rss_mb: Math.max(...idle), workers_rss_mb: idle });
-  await kill('wc-idle');
-} finally {
-  await state.close();
-  for (const d of daemons) d.kill('SIGTERM');
-  await sleep(1500);
-  for (const d of daemons) if (d.exitCode === null) d.kill('SIGKILL');
-  await nats.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

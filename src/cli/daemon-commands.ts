@@ -73,6 +73,7 @@ export const supervisorCommand: CommandModule<object, SupervisorArgs> = {
         slots: c['supervisor.slots'],
         workerTimeoutMs: c['supervisor.worker.timeout.secs'] * 1000,
         workerStartTimeoutMs: c['supervisor.worker.start.timeout.secs'] * 1000,
+        workerNodeArgs: c['supervisor.worker.node.args'],
         logger: new ConsoleLogger('info'),
         ...(c['supervisor.id'] === undefined ? {} : { id: c['supervisor.id'] }),
         ...(c['supervisor.host'] === undefined ? {} : { host: c['supervisor.host'] }),

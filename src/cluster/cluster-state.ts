@@ -1,3 +1,4 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { readFileSync } from 'node:fs';
@@ -79,6 +80,7 @@ export class ClusterState {
     private readonly leader: KV,
     private readonly packages: ObjectStore,
     private readonly workers: KV,
+    private readonly jsm: JetStreamManager,
     /** Prefix of buckets and API subjects. */
     readonly prefix: string,
     /** The NATS servers tried, for error messages. */
@@ -125,7 +127,7 @@ export class ClusterState {
         new Objm(nc).create(`${prefix}_packages`),
         kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
       ]);
-      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, prefix, servers);
+      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, await jetstreamManager(nc), prefix, servers);
     } catch (err) {
       await nc.close();
       throw new ClusterError(`cannot open the cluster state buckets (is JetStream enabled on the NATS server? start it with -js): ${describe(err)}`, {
@@ -136,6 +138,20 @@ export class ClusterState {
 
   async close(): Promise<void> {
     await this.connection.close();
+  }
+
+  /**
+   * The keys of a bucket, read from its stream's per-subject counts in one JetStream API request
+   * (bounded by the request timeout). KV's keys() runs a consumer that can wait forever when
+   * entries expire while it reads, and then the coordinator's loop would stall with it.
+   */
+  private async keysOf(bucket: 'topologies' | 'assignments' | 'supervisors' | 'workers'): Promise<string[]> {
+    const name = `${this.prefix}_${bucket}`;
+    const info = await this.jsm.streams.info(`KV_${name}`, { subjects_filter: `$KV.${name}.>` });
+    const prefix = `$KV.${name}.`;
+    return Object.keys(info.state.subjects ?? {})
+      .filter((s) => s.startsWith(prefix))
+      .map((s) => s.slice(prefix.length));
   }
 
   // --- topologies
@@ -162,7 +178,7 @@ export class ClusterState {
 
   async listTopologies(): Promise<TopologyRecord[]> {
     const out: TopologyRecord[] = [];
-    for await (const key of await this.topologies.keys()) {
+    for (const key of await this.keysOf('topologies')) {
       const t = await this.getTopology(key);
       if (t !== undefined) out.push(t);
     }
@@ -201,7 +217,7 @@ export class ClusterState {
 
   async listAssignments(): Promise<AssignmentRecord[]> {
     const out: AssignmentRecord[] = [];
-    for await (const key of await this.assignments.keys()) {
+    for (const key of await this.keysOf('assignments')) {
       const a = await this.getAssignment(key);
       if (a !== undefined) out.push(a);
     }
@@ -225,7 +241,7 @@ export class ClusterState {
    */
   async liveSupervisors(): Promise<(SupervisorHeartbeat & { readonly revision: number })[]> {
     const out: (SupervisorHeartbeat & { revision: number })[] = [];
-    for await (const key of await this.supervisors.keys()) {
+    for (const key of await this.keysOf('supervisors')) {
       const e = await this.supervisors.get(key);
       if (e !== null && e.operation === 'PUT') out.push({ ...decodeRecord('supervisor', e.value), revision: e.revision });
     }
@@ -249,7 +265,7 @@ export class ClusterState {
 
   async liveWorkers(): Promise<WorkerHeartbeat[]> {
     const out: WorkerHeartbeat[] = [];
-    for await (const key of await this.workers.keys()) {
+    for (const key of await this.keysOf('workers')) {
       const e = await this.workers.get(key);
       if (e !== null && e.operation === 'PUT') out.push(decodeRecord('worker', e.value));
     }

@@ -36,9 +36,11 @@ export interface DaemonConfig {
   /** A worker that has not beaten this long is killed and restarted. */
   'supervisor.worker.timeout.secs': number;
   'supervisor.worker.start.timeout.secs': number;
+  /** Node.js options of worker processes (Storm's worker.childopts), e.g. heap sizes or `--cpu-prof`. */
+  'supervisor.worker.node.args': string[];
 }
 
-type Kind = 'string' | 'strings' | 'ports' | 'seconds';
+type Kind = 'string' | 'strings' | 'args' | 'ports' | 'seconds';
 
 const SCHEMA: Record<keyof DaemonConfig, { kind: Kind; env?: string; default?: unknown }> = {
   'nats.servers': { kind: 'strings', env: 'SQUALL_NATS', default: ['nats://127.0.0.1:4222'] },
@@ -60,6 +62,8 @@ const SCHEMA: Record<keyof DaemonConfig, { kind: Kind; env?: string; default?: u
   'supervisor.dir': { kind: 'string', env: 'SQUALL_DIR' },
   'supervisor.worker.timeout.secs': { kind: 'seconds', default: 10 },
   'supervisor.worker.start.timeout.secs': { kind: 'seconds', default: 60 },
+  // A young generation sized for streams of short-lived tuples, as a JVM worker gets a tuned heap.
+  'supervisor.worker.node.args': { kind: 'args', env: 'SQUALL_WORKER_NODE_ARGS', default: ['--max-semi-space-size=32'] },
 };
 
 export const DAEMON_CONFIG_KEYS = Object.keys(SCHEMA) as (keyof DaemonConfig)[];
@@ -78,6 +82,10 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
       const out = (list as unknown[]).map((v) => (typeof v === 'string' ? v.trim() : bad('must hold strings only'))).filter((v) => v.length > 0);
       if (out.length === 0) bad('must name at least one server');
       return out;
+    }
+    case 'args': {
+      const list = typeof value === 'string' ? value.split(/\s+/) : Array.isArray(value) ? value : bad('must be a list of options (or one space-separated string)');
+      return (list as unknown[]).map((v) => (typeof v === 'string' ? v : bad('must hold strings only'))).filter((v) => v.length > 0);
     }
     case 'ports': {
       const list = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : typeof value === 'number' ? [value] : bad('must be a list of ports');

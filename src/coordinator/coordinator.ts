@@ -9,6 +9,7 @@ import {
   NotAliveError,
   SquallError,
   describe,
+  withDeadline,
   type Logger,
   type TopologyProblem,
 } from '../common/index.js';
@@ -119,7 +120,7 @@ export class Coordinator {
 
   private tick(): Promise<void> {
     if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
-    this.ticking = this.lead()
+    this.ticking = withDeadline(this.lead(), 20_000, 'a tick')
       .catch((err: unknown) => this.logger.log('warn', `coordinator ${this.id}: ${describe(err)}`))
       .finally(() => (this.ticking = undefined));
     return this.ticking;

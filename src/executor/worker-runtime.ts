@@ -61,9 +61,11 @@ export class WorkerRuntime {
   private startedAt = 0;
   private stoppedAt = 0;
   private readonly errorCounts = new Map<string, number>();
+  private readonly inboundLimit: number;
 
   constructor(options: WorkerRuntimeOptions) {
     this.config = options.topology.config;
+    this.inboundLimit = Math.min(this.config['topology.executor.receive.buffer.size'], 4 * this.config['topology.executor.batch.size']);
     this.plan = new TopologyPlan(options.name, options.topology, this.config);
     this.logger = options.logger ?? silentLogger;
     const allTasks = [...this.plan.taskToComponent.keys()];
@@ -191,9 +193,14 @@ export class WorkerRuntime {
     return this.spouts.some((s) => s.isActive);
   }
 
-  /** True while some executor's receive queue holds its capacity: stop taking tuples from other workers. */
+  /**
+   * True while some executor has a few batches' worth of tuples waiting: stop taking tuples from
+   * other workers. Tuples left in ZeroMQ stay bytes off the heap; decoded early they would sit in
+   * queues long enough to be promoted, and the garbage collector would pay for them.
+   */
   inboundFull(): boolean {
-    for (const e of this.executors) if (e.queue.isFull()) return true;
+    const limit = this.inboundLimit;
+    for (const e of this.executors) if (e.queue.size >= limit) return true;
     return false;
   }
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterState, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, SquallError, describe, type Logger } from '../common/index.js';
+import { ConsoleLogger, SquallError, describe, withDeadline, type Logger } from '../common/index.js';
 
 export interface SupervisorOptions {
   /** Stable id; default `<host>-<first slot>`, the same across restarts on one machine. */
@@ -18,6 +18,8 @@ export interface SupervisorOptions {
   readonly cluster?: ClusterConnectOptions;
   /** The worker entry script. @defaultValue dist/worker/main.js of this installation */
   readonly workerMain?: string;
+  /** Node.js options for worker processes (Storm's worker.childopts). */
+  readonly workerNodeArgs?: readonly string[];
   /** Heartbeat and reconcile period. @defaultValue 1000 */
   readonly tickMs?: number;
   /** A worker that has not beaten for this long is killed and restarted. @defaultValue 10000 */
@@ -98,7 +100,7 @@ export class Supervisor {
 
   private tick(): Promise<void> {
     if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
-    this.ticking = this.reconcile()
+    this.ticking = withDeadline(this.reconcile(), 20_000, 'a tick')
       .catch((err: unknown) => this.logger.log('warn', `supervisor ${this.id}: ${describe(err)}`))
       .finally(() => (this.ticking = undefined));
     return this.ticking;
@@ -159,7 +161,7 @@ export class Supervisor {
     const cluster = this.options.cluster ?? {};
     const child = spawn(
       process.execPath,
-      [this.workerMain(), '--topology', topology, '--supervisor', this.id, '--port', String(port), '--host', this.host, '--code-dir', codeDir],
+      [...(this.options.workerNodeArgs ?? []), this.workerMain(), '--topology', topology, '--supervisor', this.id, '--port', String(port), '--host', this.host, '--code-dir', codeDir],
       {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         env: { ...process.env, SQUALL_WORKER_CLUSTER: JSON.stringify({ ...cluster, servers: natsServers(cluster.servers) }) },

@@ -39,16 +39,18 @@ export class TupleBatch {
  */
 export function decodeTupleBatch(bytes: Uint8Array, plan: TopologyPlan, deliver: (destTask: number, tuple: TupleImpl) => void): void {
   const items = packr.unpack(bytes) as unknown[];
-  const fieldsCache = new Map<string, Fields>();
+  // component -> stream -> fields, without building a key string per tuple.
+  const fieldsCache = new Map<string, Map<string, Fields>>();
   for (let i = 0; i + FIELDS_PER_TUPLE <= items.length; i += FIELDS_PER_TUPLE) {
     const component = items[i + 2] as string;
     const stream = items[i + 3] as string;
-    const key = `${component}\u0000${stream}`;
-    let fields = fieldsCache.get(key);
+    let streams = fieldsCache.get(component);
+    if (streams === undefined) fieldsCache.set(component, (streams = new Map<string, Fields>()));
+    let fields = streams.get(stream);
     if (fields === undefined) {
       fields = plan.streamFields(component, stream);
       if (fields === undefined) throw new RangeError(`received a tuple on '${component}' stream '${stream}', which this topology does not declare`);
-      fieldsCache.set(key, fields);
+      streams.set(stream, fields);
     }
     const tuple = new TupleImpl(items[i + 5] as Value[], fields, component, stream, items[i + 1] as number, items[i + 4] as number[]);
     deliver(items[i] as number, tuple);

@@ -130,7 +130,7 @@ export class TestCluster {
   files(prefix: string): string[] {
     if (!existsSync(this.out)) return [];
     return readdirSync(this.out)
-      .filter((f) => f.startsWith(prefix))
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
       .map((f) => path.join(this.out, f));
   }
 
