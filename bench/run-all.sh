@@ -11,6 +11,9 @@ for name in const-null const-id-null const-id-null-acked word-count; do
 done
 # p99 complete latency with acking on, at half the acked throughput target (200K tuples/s).
 node "${node_opts[@]}" bench/storm-perf.ts const-id-null-acked-half "$secs" 200000
+# Trident word count, Redis state: 5000 and 50 sentences per batch (throughput vs commit latency).
+node "${node_opts[@]}" bench/trident.ts "$secs" 5000
+node "${node_opts[@]}" bench/trident.ts "$secs" 50
 for f in bench/windowing.ts bench/stateful.ts bench/multilang-*.ts; do
   [ -e "$f" ] && node "${node_opts[@]}" "$f"
 done

@@ -22,6 +22,8 @@ const ERROR_CODES = [
   'INVALID_RECORD',
   'CLUSTER',
   'NO_FREE_SLOTS',
+  'TRIDENT',
+  'INCOMPATIBLE_STATE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

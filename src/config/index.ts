@@ -1,4 +1,4 @@
 export { validateConfig, defaultConfig, configKeys, ackerCount } from './topology-config.js';
-export type { TopologyConfig, Config } from './topology-config.js';
+export type { TopologyConfig, Config, TridentMetadataConfig } from './topology-config.js';
 export { loadDaemonConfig, DAEMON_CONFIG_KEYS } from './daemon-config.js';
 export type { DaemonConfig, DaemonConfigSources } from './daemon-config.js';

@@ -61,6 +61,23 @@ export interface TopologyConfig {
    * since acks are held back until the next commit. @defaultValue 1000
    */
   'topology.state.checkpoint.interval.ms': number;
+  /**
+   * Least milliseconds between two new Trident batches (Storm's throttle; Storm defaults to 500 on
+   * clusters, we use 50 so local runs move). Batches in flight: `topology.max.spout.pending`
+   * (null means 1, as in Storm). @defaultValue 50
+   */
+  'topology.trident.batch.emit.interval.millis': number;
+  /**
+   * Where Trident keeps its coordinator and spout metadata (current txid, attempts, each batch's
+   * spout metadata): `memory` (kept for the life of the process) or `nats` (a JetStream key-value
+   * bucket, surviving restarts of the process). @defaultValue "memory"
+   */
+  'topology.trident.metadata.provider': 'memory' | 'nats';
+  /**
+   * Settings of the metadata provider: `servers` (NATS URLs, default `SQUALL_NATS` or
+   * nats://127.0.0.1:4222) and `bucket` (default `squall_trident`). @defaultValue null
+   */
+  'topology.trident.metadata.provider.config': TridentMetadataConfig | null;
   /** Anything else: the user's own keys. */
   [key: string]: unknown;
 }
@@ -71,6 +88,14 @@ export interface StateProviderConfig {
   readonly url?: string;
   /** Prepended to every state namespace (`<prefix><topology>:<component>:<task index>`). */
   readonly keyPrefix?: string;
+}
+
+/** Settings of `topology.trident.metadata.provider.config`. */
+export interface TridentMetadataConfig {
+  /** NATS server URLs, comma-separated or a list. */
+  readonly servers?: string | readonly string[];
+  /** Key-value bucket holding the metadata. */
+  readonly bucket?: string;
 }
 
 /** What a user passes: any subset of the keys. */
@@ -112,6 +137,9 @@ const SCHEMA: Record<string, KeySpec> = {
   'topology.state.provider': { type: { kind: 'enum', values: ['memory', 'redis'] }, default: 'memory' },
   'topology.state.provider.config': { type: { kind: 'object', nullable: true }, default: null },
   'topology.state.checkpoint.interval.ms': { type: { kind: 'number', min: 1 }, default: 1000 },
+  'topology.trident.batch.emit.interval.millis': { type: { kind: 'number', min: 0 }, default: 50 },
+  'topology.trident.metadata.provider': { type: { kind: 'enum', values: ['memory', 'nats'] }, default: 'memory' },
+  'topology.trident.metadata.provider.config': { type: { kind: 'object', nullable: true }, default: null },
 };
 
 /** Every key Squall knows, with its default: what `squall --help` and the README list. */

@@ -7,4 +7,6 @@ export { TOMBSTONE } from './store.js';
 export type { StateStore, StoredState, StateChange, PreparedChanges } from './store.js';
 export { MemoryStateStore } from './memory-store.js';
 export { RedisStateStore } from './redis-store.js';
+export { acquireRedis, releaseRedis } from './redis-pool.js';
+export type { RedisConnection } from './redis-pool.js';
 export { openStateStore, stateNamespace, validateStateConfig } from './provider.js';

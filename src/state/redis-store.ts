@@ -1,11 +1,7 @@
-import { createRequire } from 'node:module';
-import type * as Ioredis from 'ioredis';
 import type { Redis } from 'ioredis';
-
-// ioredis is loaded on first use: a worker without Redis state should not carry it (~20 MB).
-const loadIoredis = (): typeof Ioredis => createRequire(import.meta.url)('ioredis') as typeof Ioredis;
 import { describe } from '../common/index.js';
 import { StateError } from './errors.js';
+import { acquireRedis, releaseRedis, type RedisConnection } from './redis-pool.js';
 import type { PreparedChanges, StateChange, StateStore, StoredState } from './store.js';
 
 /**
@@ -29,43 +25,6 @@ return 1
 /** Fields per HSET, so a large checkpoint does not become one enormous command. */
 const CHUNK = 5000;
 
-interface Pooled {
-  readonly client: Redis;
-  refs: number;
-  /** The last connection error, to say why a command failed. */
-  lastError: string | undefined;
-}
-
-/** One connection per URL per process, shared by the tasks of a worker (commands pipeline). */
-const pool = new Map<string, Pooled>();
-
-function acquire(url: string): Pooled {
-  let p = pool.get(url);
-  if (p === undefined) {
-    // Fail commands fast while Redis is unreachable: a failed checkpoint is retried by the
-    // checkpoint spout, which is better than tuples piling up behind a stalled write.
-    const client = new (loadIoredis().Redis)(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
-    const pooled: Pooled = { client, refs: 0, lastError: undefined };
-    // Connection errors also reject the commands that meet them: keep the reason for their message.
-    client.on('error', (err: unknown) => (pooled.lastError = describe(err)));
-    client.on('ready', () => (pooled.lastError = undefined));
-    p = pooled;
-    pool.set(url, p);
-  }
-  p.refs++;
-  return p;
-}
-
-async function release(url: string): Promise<void> {
-  const p = pool.get(url);
-  if (p === undefined || --p.refs > 0) return;
-  pool.delete(url);
-  try {
-    await p.client.quit();
-  } catch {
-    p.client.disconnect();
-  }
-}
 
 function hsetArgs(changes: readonly StateChange[], tombstones: boolean): Buffer[][] {
   const chunks: Buffer[][] = [];
@@ -89,7 +48,7 @@ function hsetArgs(changes: readonly StateChange[], tombstones: boolean): Buffer[
  * Fields and values are the values codec's bytes.
  */
 export class RedisStateStore implements StateStore {
-  private readonly pooled: Pooled;
+  private readonly pooled: RedisConnection;
   private readonly redis: Redis;
   private readonly prepareKey: string;
   private readonly txidKey: string;
@@ -99,7 +58,7 @@ export class RedisStateStore implements StateStore {
     readonly namespace: string,
     private readonly url: string,
   ) {
-    this.pooled = acquire(url);
+    this.pooled = acquireRedis(url);
     this.redis = this.pooled.client;
     this.prepareKey = `${namespace}$prepare`;
     this.txidKey = `${namespace}$txid`;
@@ -177,6 +136,6 @@ export class RedisStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await release(this.url);
+    await releaseRedis(this.url);
   }
 }
