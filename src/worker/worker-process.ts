@@ -77,7 +77,14 @@ export class Worker {
     // Executor counts come from the cluster's record: a rebalance may have changed them.
     const executors: Record<string, number> = {};
     for (const c of Object.values(record.spec.components)) executors[c.id] = c.parallelism;
-    const topology = loaded.topology.withConfig(record.config).withExecutors(executors);
+    let topology = loaded.topology.withConfig(record.config).withExecutors(executors);
+    // Trident's batch metadata must outlive a worker: in a cluster it goes to the cluster's NATS.
+    if (topology.config['topology.trident.metadata.provider'] === 'memory') {
+      topology = topology.withConfig({
+        'topology.trident.metadata.provider': 'nats',
+        'topology.trident.metadata.provider.config': { servers: [...state.servers], bucket: `${state.prefix}_trident_${o.topology.replace(/[^-_a-zA-Z0-9]/g, '_')}`, ...topology.config['topology.trident.metadata.provider.config'] },
+      });
+    }
 
     this.routeTo(assignment);
     this.myTasks = [...mine.tasks].sort((a, b) => a - b).join(',');

@@ -1,0 +1,101 @@
+/**
+ * Trident in a cluster: words from a NATS JetStream stream counted into opaque Redis state by a
+ * topology spread over two worker processes; workers are killed with kill -9 while batches run,
+ * and the counts in Redis must still come out exactly right.
+ */
+import * as path from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Value } from 'squall';
+import { decodeRedisValue } from '../../src/trident/index.js';
+import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
+import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
+import { eventuallyAsync } from '../helpers/wait.js';
+
+const fixture = path.join(root, 'test/fixtures/cluster-trident/topology.ts');
+const WORDS = ['red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black'];
+const STREAM = 'words';
+
+let nats: RunningServer;
+let redis: RunningServer;
+let nc: NatsConnection;
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+  [nats, redis] = await Promise.all([startNats(), startRedis()]);
+  nc = await connect({ servers: nats.url });
+  await (await jetstreamManager(nc)).streams.add({ name: STREAM, subjects: [`${STREAM}.*`] });
+});
+afterAll(async () => {
+  await nc?.close();
+  await Promise.all([nats?.stop(), redis?.stop()]);
+});
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
+  cluster?.stop();
+});
+
+async function publish(n: number, seed: number, into: Record<string, number>): Promise<void> {
+  const js = jetstream(nc);
+  for (let i = 0; i < n; i++) {
+    const word = WORDS[(i * 3 + seed) % WORDS.length] as string;
+    await js.publish(`${STREAM}.${(i + seed) % 3}`, new TextEncoder().encode(word));
+    into[word] = (into[word] ?? 0) + 1;
+  }
+}
+
+async function redisCounts(topology: string): Promise<Record<string, number>> {
+  const r = new Redis(redis.url);
+  try {
+    const prefix = `squall:${topology}:counts:`;
+    const keys = await r.keys(`${prefix}*`);
+    const values = keys.length === 0 ? [] : await r.mgetBuffer(keys);
+    const out: Record<string, number> = {};
+    keys.forEach((k, i) => (out[(JSON.parse(k.slice(prefix.length)) as string[])[0] as string] = (decodeRedisValue(values[i] as Buffer) as Value[])[1] as number));
+    return out;
+  } finally {
+    r.disconnect();
+  }
+}
+
+const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+describe('Trident in a cluster', () => {
+  it('counts exactly once in Redis while workers are killed with kill -9', async () => {
+    const c = (cluster = new TestCluster(nats.url, 'trident', { SQUALL_TEST_NATS: nats.url, SQUALL_TEST_REDIS: redis.url, SQUALL_TEST_STREAM: STREAM }));
+    c.startCoordinator('c1');
+    await c.startSupervisor('s1');
+    await c.startSupervisor('s2');
+    await eventuallyAsync(async () => (await c.listJson().catch(() => undefined))?.supervisors.length === 2, 'two supervisors', 30_000);
+    const expected: Record<string, number> = {};
+    await publish(3000, 1, expected);
+    const submitted = await c.run('submit', fixture, '--name', 'tc', '--workers', '2');
+    expect(submitted.stderr).toBe('');
+    expect(submitted.code).toBe(0);
+    await eventuallyAsync(async () => total(await redisCounts('tc')) > 0, 'the first commits', 60_000);
+
+    // Kill each worker once while batches are in flight, publishing more in between.
+    const listing = (await c.listJson()) as ListingJson;
+    const ports = listing.topologies.find((t) => t.name === 'tc')?.workers.map((w) => w.port) ?? [];
+    expect(ports).toHaveLength(2);
+    for (const [i, port] of ports.entries()) {
+      const pid = [...c.workerPids()].find(([, args]) => args.includes(`--port ${port} `))?.[0];
+      expect(pid, `worker on ${port}`).toBeDefined();
+      process.kill(pid as number, 'SIGKILL');
+      await publish(1500, i + 2, expected);
+      await eventuallyAsync(() => [...c.workerPids().values()].some((args) => args.includes(`--port ${port} `)), `a worker on ${port} again`, 30_000);
+      const before = total(await redisCounts('tc'));
+      await eventuallyAsync(async () => total(await redisCounts('tc')) > before, 'commits after the restart', 60_000);
+    }
+    await publish(500, 9, expected);
+
+    let last: Record<string, number> = {};
+    await eventuallyAsync(async () => total((last = await redisCounts('tc'))) >= total(expected), 'every word counted', 120_000).catch((err: unknown) => {
+      expect(last).toEqual(expected);
+      throw err;
+    });
+    expect(await redisCounts('tc')).toEqual(expected);
+  }, 300_000);
+});
