@@ -53,13 +53,13 @@ export class TestCluster {
     );
   }
 
-  private common(): string[] {
-    return ['--nats', this.natsUrl, '--prefix', this.prefix, '--config', this.configFile];
+  private common(natsUrl = this.natsUrl): string[] {
+    return ['--nats', natsUrl, '--prefix', this.prefix, '--config', this.configFile];
   }
 
-  private spawnDaemon(name: string, args: string[], env: Record<string, string> = {}, wrap: string[] = []): Daemon {
+  private spawnDaemon(name: string, args: string[], env: Record<string, string> = {}, wrap: string[] = [], natsUrl?: string): Daemon {
     const command = wrap.length > 0 ? (wrap[0] as string) : process.execPath;
-    const argv = [...wrap.slice(1), ...(wrap.length > 0 ? [process.execPath] : []), cli, ...args, ...this.common()];
+    const argv = [...wrap.slice(1), ...(wrap.length > 0 ? [process.execPath] : []), cli, ...args, ...this.common(natsUrl)];
     const child = spawn(command, argv, {
       env: { ...process.env, SQUALL_TEST_OUT: this.out, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,8 +78,11 @@ export class TestCluster {
     this.spawnDaemon(id, ['coordinator', '--id', id]);
   }
 
-  /** A supervisor with `slots` free ports, its workers under this cluster's directory. `wrap` runs it inside e.g. `ip netns exec ns`. */
-  async startSupervisor(id: string, slots = 2, options: { host?: string; env?: Record<string, string>; wrap?: string[] } = {}): Promise<number[]> {
+  /**
+   * A supervisor with `slots` free ports, its workers under this cluster's directory. `wrap` runs
+   * it inside e.g. `ip netns exec ns`, where NATS has another address (`natsUrl`).
+   */
+  async startSupervisor(id: string, slots = 2, options: { host?: string; env?: Record<string, string>; wrap?: string[]; natsUrl?: string } = {}): Promise<number[]> {
     const ports: number[] = [];
     for (let i = 0; i < slots; i++) ports.push(await freePort());
     this.spawnDaemon(
@@ -87,6 +90,7 @@ export class TestCluster {
       ['supervisor', '--id', id, '--host', options.host ?? '127.0.0.1', '--slots', ports.join(','), '--dir', path.join(this.dir, id)],
       options.env ?? {},
       options.wrap ?? [],
+      options.natsUrl,
     );
     return ports;
   }
