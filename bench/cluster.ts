@@ -7,6 +7,8 @@
  *   cluster-recovery                      seconds from kill -9 of a worker to tuples flowing
  *                                         through its replacement (and to the first beat)
  *   cluster-idle-worker                   RSS of a worker of an inactive topology
+ *   cluster-trident-word-count            Trident word count with Redis state: words committed
+ *                                         per second (from the count of "the" in Redis)
  *
  *   npm run build && npx tsx bench/cluster.ts [seconds] [acked|recovery|unacked|idle ...]
  *
@@ -22,18 +24,23 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterState } from '../src/cluster/index.js';
 import type { WorkerHeartbeat } from '../src/protocol/cluster-records.js';
-import { freePort, startNats } from '../test/helpers/servers.js';
+import { freePort, startNats, startRedis } from '../test/helpers/servers.js';
+import { Redis } from 'ioredis';
+import { decodeRedisValue } from '../src/trident/index.js';
 import { sleep } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'dist/cli/main.js');
 const topology = path.join(root, 'topologies/word-count/topology.ts');
 const seconds = Number(process.argv[2] ?? 20);
-const cases = new Set(process.argv.length > 3 ? process.argv.slice(3) : ['acked', 'recovery', 'unacked', 'idle']);
+const cases = new Set(process.argv.length > 3 ? process.argv.slice(3) : ['acked', 'recovery', 'unacked', 'idle', 'trident']);
 const benchConf = (process.env.BENCH_CONF ?? '').split(/\s+/).filter((c) => c.length > 0).flatMap((c) => ['-c', c]);
 const prefix = 'bench';
 
 const nats = await startNats();
+// Redis for the Trident case; workers inherit SQUALL_REDIS_URL through the supervisor.
+const redis = cases.has('trident') ? await startRedis() : undefined;
+if (redis !== undefined) process.env.SQUALL_REDIS_URL = redis.url;
 const dir = mkdtempSync(path.join(tmpdir(), 'squall-bench-cluster-'));
 const common = ['--nats', nats.url, '--prefix', prefix];
 const daemons: ChildProcess[] = [];
@@ -98,7 +105,7 @@ async function countRate(name: string, secs: number): Promise<{ rate: number; rs
 }
 
 async function submit(name: string, ...extra: string[]): Promise<void> {
-  squall('submit', topology, '--name', name, '--workers', '2', ...benchConf, ...extra);
+  squall('submit', extra.find((e) => e.endsWith('.ts')) ?? topology, '--name', name, '--workers', '2', ...benchConf, ...extra.filter((e) => !e.endsWith('.ts')));
   await waitFor(`two workers of ${name}`, async () => ((await beats(name)).length === 2 ? true : undefined));
 }
 
@@ -131,12 +138,29 @@ try {
     line({ name: 'cluster-idle-worker', rss_mb: Math.max(...idle), workers_rss_mb: idle });
     await kill('wc-idle');
   }
+  if (cases.has('trident') && redis !== undefined) {
+    await submit('tc', path.join(root, 'bench/cluster-trident/topology.ts'));
+    const r = new Redis(redis.url);
+    // "the" is 4 of the 32 words in every cycle of the five sentences.
+    const the = async (): Promise<number> => {
+      const b = await r.getBuffer('squall:tc:counts:["the"]');
+      return b === null ? 0 : (((decodeRedisValue(b) as unknown[])[1] as number | undefined) ?? 0);
+    };
+    await sleep(Math.min(5, seconds / 3) * 1000);
+    const [c0, t0] = [await the(), Date.now()];
+    await sleep(seconds * 1000);
+    const [c1, t1] = [await the(), Date.now()];
+    r.disconnect();
+    line({ name: 'cluster-trident-word-count', tuples_per_s: Math.round((((c1 - c0) / 4) * 32 * 1000) / (t1 - t0)), workers: 2, batch: Number(process.env.BENCH_BATCH ?? 1000), seconds });
+    await kill('tc');
+  }
 } finally {
   await state.close();
   for (const d of daemons) d.kill('SIGTERM');
   await sleep(1500);
   for (const d of daemons) if (d.exitCode === null) d.kill('SIGKILL');
   await nats.stop();
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
