@@ -1,58 +1,95 @@
 import { Packr } from 'msgpackr';
 import type { TopologyPlan } from '../executor/index.js';
-import type { Fields} from '../tuple/index.js';
+import type { Fields } from '../tuple/index.js';
 import { TupleImpl, type Value } from '../tuple/index.js';
 
 /**
- * The wire format of tuples between workers: one msgpack array per batch, a flat run of
- * `destTask, sourceTask, component, stream, anchors, values` per tuple (positional, no msgpackr
- * records, so any msgpack reader can decode it). Bigints travel as 64-bit integers and come back
- * as bigints; numbers stay numbers.
+ * The wire format of tuples between workers: one msgpack array per batch (positional, no msgpackr
+ * records, so any msgpack reader can decode it):
+ *
+ *   [streamCount, destTask, sourceTask, stream, anchors, values, destTask, sourceTask, ...]
+ *
+ * `stream` numbers the (component, stream) pairs of the topology's plan in sorted order: every
+ * worker runs the same plan, so names need not travel with each tuple. `streamCount` lets a
+ * receiver tell a peer running another version of the topology. Bigints travel as 64-bit
+ * integers and come back as bigints; numbers stay numbers.
  */
-const FIELDS_PER_TUPLE = 6;
+const FIELDS_PER_TUPLE = 5;
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true, moreTypes: false });
+
+interface StreamEntry {
+  readonly component: string;
+  readonly stream: string;
+  readonly fields: Fields;
+}
+
+/** The numbering of a plan's streams, shared by every batch of a worker. */
+export class StreamTable {
+  readonly streams: readonly StreamEntry[];
+  private readonly byFields = new Map<Fields, number>();
+  private readonly byName = new Map<string, Map<string, number>>();
+
+  constructor(plan: TopologyPlan) {
+    const streams: StreamEntry[] = [];
+    for (const component of [...plan.componentTasks.keys()].sort()) {
+      const names = new Map<string, number>();
+      this.byName.set(component, names);
+      for (const stream of Object.keys(plan.component(component).streams).sort()) {
+        const fields = plan.streamFields(component, stream);
+        if (fields === undefined) continue;
+        names.set(stream, streams.length);
+        this.byFields.set(fields, streams.length);
+        streams.push({ component, stream, fields });
+      }
+    }
+    this.streams = streams;
+  }
+
+  /** The number of a tuple's stream: by its Fields instance (the plan's own), else by name. */
+  indexOf(t: TupleImpl): number {
+    const i = this.byFields.get(t.fields) ?? this.byName.get(t.sourceComponent)?.get(t.sourceStreamId);
+    if (i === undefined) throw new RangeError(`cannot send a tuple on '${t.sourceComponent}' stream '${t.sourceStreamId}', which this topology does not declare`);
+    return i;
+  }
+}
 
 /** Collects the tuples bound for one worker and encodes them as one batch. */
 export class TupleBatch {
-  private items: unknown[] = [];
+  private items: unknown[];
+
+  constructor(private readonly table: StreamTable) {
+    this.items = [table.streams.length];
+  }
 
   get size(): number {
-    return this.items.length / FIELDS_PER_TUPLE;
+    return (this.items.length - 1) / FIELDS_PER_TUPLE;
   }
 
   add(destTask: number, t: TupleImpl): void {
-    this.items.push(destTask, t.sourceTask, t.sourceComponent, t.sourceStreamId, t.anchors, t.values);
+    this.items.push(destTask, t.sourceTask, this.table.indexOf(t), t.anchors, t.values);
   }
 
   /** The encoded batch; the collector is empty afterwards. */
   take(): Uint8Array {
     const bytes = packr.pack(this.items);
-    this.items = [];
+    this.items = [this.table.streams.length];
     return bytes;
   }
 }
 
 /**
- * Decodes a batch and delivers each tuple to `deliver(destTask, tuple)`. Fields come from the
- * receiving worker's own plan of the same topology; an unknown stream means the peer runs a
- * different version of the topology, which is reported rather than guessed at.
+ * Decodes a batch and delivers each tuple to `deliver(destTask, tuple)`. A batch numbered against
+ * another plan (the peer runs a different version of the topology) is refused, not guessed at.
  */
-export function decodeTupleBatch(bytes: Uint8Array, plan: TopologyPlan, deliver: (destTask: number, tuple: TupleImpl) => void): void {
+export function decodeTupleBatch(bytes: Uint8Array, table: StreamTable, deliver: (destTask: number, tuple: TupleImpl) => void): void {
   const items = packr.unpack(bytes) as unknown[];
-  // component -> stream -> fields, without building a key string per tuple.
-  const fieldsCache = new Map<string, Map<string, Fields>>();
-  for (let i = 0; i + FIELDS_PER_TUPLE <= items.length; i += FIELDS_PER_TUPLE) {
-    const component = items[i + 2] as string;
-    const stream = items[i + 3] as string;
-    let streams = fieldsCache.get(component);
-    if (streams === undefined) fieldsCache.set(component, (streams = new Map<string, Fields>()));
-    let fields = streams.get(stream);
-    if (fields === undefined) {
-      fields = plan.streamFields(component, stream);
-      if (fields === undefined) throw new RangeError(`received a tuple on '${component}' stream '${stream}', which this topology does not declare`);
-      streams.set(stream, fields);
-    }
-    const tuple = new TupleImpl(items[i + 5] as Value[], fields, component, stream, items[i + 1] as number, items[i + 4] as number[]);
-    deliver(items[i] as number, tuple);
+  const streams = table.streams;
+  if (items[0] !== streams.length) {
+    throw new RangeError(`received a batch numbered for ${String(items[0])} streams; this topology has ${streams.length}: the sending worker runs a different version of it`);
+  }
+  for (let i = 1; i + FIELDS_PER_TUPLE <= items.length; i += FIELDS_PER_TUPLE) {
+    const s = streams[items[i + 2] as number];
+    if (s === undefined) throw new RangeError(`received a tuple on stream number ${String(items[i + 2])}, which this topology does not have`);
+    deliver(items[i] as number, new TupleImpl(items[i + 4] as Value[], s.fields, s.component, s.stream, items[i + 1] as number, items[i + 3] as number[]));
   }
 }

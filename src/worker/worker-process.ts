@@ -8,7 +8,7 @@ import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/c
 import type { TupleImpl } from '../tuple/index.js';
 import { BatchReceiver, BatchSender } from '../transport/index.js';
 import { loadTopologyFile } from './load-topology.js';
-import { TupleBatch, decodeTupleBatch } from './tuple-batch.js';
+import { StreamTable, TupleBatch, decodeTupleBatch } from './tuple-batch.js';
 
 export interface WorkerOptions {
   readonly topology: string;
@@ -43,6 +43,7 @@ export class Worker {
   private receiver: BatchReceiver | undefined;
   private readonly senders = new Map<string, BatchSender>();
   private readonly batches = new Map<string, TupleBatch>();
+  private streams: StreamTable | undefined;
   private flushScheduled = false;
   private state: ClusterState | undefined;
   private endpointOfTask = new Map<number, string>();
@@ -103,7 +104,8 @@ export class Worker {
         return false;
       },
     }));
-    this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, runtime.plan, (task, t) => runtime.receive(task, t)), {
+    const streams = (this.streams = new StreamTable(runtime.plan));
+    this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, streams, (task, t) => runtime.receive(task, t)), {
       paused: () => runtime.inboundFull(),
     });
     await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
@@ -196,7 +198,7 @@ export class Worker {
   private transfer(endpoint: string | undefined, task: number, tuple: TupleImpl, batchSize: number): void {
     if (endpoint === undefined) throw new ClusterError(`Task ${task} is not assigned to any worker`);
     let batch = this.batches.get(endpoint);
-    if (batch === undefined) this.batches.set(endpoint, (batch = new TupleBatch()));
+    if (batch === undefined) this.batches.set(endpoint, (batch = new TupleBatch(this.streams as StreamTable)));
     batch.add(task, tuple);
     if (batch.size >= batchSize) this.send(endpoint, batch);
     else if (!this.flushScheduled) {

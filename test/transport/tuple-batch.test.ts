@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BaseRichBolt, BaseRichSpout, TopologyBuilder, type OutputFieldsDeclarer } from 'squall';
 import { TopologyPlan, TupleImpl } from 'squall/internal';
-import { TupleBatch, decodeTupleBatch } from '../../src/worker/index.js';
+import { Fields } from '../../src/tuple/index.js';
+import { StreamTable, TupleBatch, decodeTupleBatch } from '../../src/worker/index.js';
 
 class S extends BaseRichSpout {
   nextTuple(): void {}
@@ -22,14 +23,15 @@ describe('tuple batches between workers', () => {
     const plan = new TopologyPlan('t', topology, topology.config);
     const fields = plan.streamFields('s', 'default')!;
     const values = ['text', 42, -1.5, 2n ** 63n - 1n, true, null, new Uint8Array([0, 255]), [1, ['x']], { k: { n: 1 } }];
-    const batch = new TupleBatch();
+    const table = new StreamTable(plan);
+    const batch = new TupleBatch(table);
     batch.add(7, new TupleImpl(values, fields, 's', 'default', 3, [0x7fffffff, -1, -2147483648, 12345]));
     batch.add(8, new TupleImpl(values, fields, 's', 'default', 3));
     expect(batch.size).toBe(2);
     const bytes = batch.take();
     expect(batch.size).toBe(0);
     const got: [number, TupleImpl][] = [];
-    decodeTupleBatch(bytes, plan, (task, t) => got.push([task, t]));
+    decodeTupleBatch(bytes, table, (task, t) => got.push([task, t]));
     expect(got.map(([task]) => task)).toEqual([7, 8]);
     const [, t] = got[0]!;
     expect(t.sourceComponent).toBe('s');
@@ -42,13 +44,21 @@ describe('tuple batches between workers', () => {
     expect(got[1]![1].anchors).toEqual([]);
   });
 
-  it('refuses a tuple on a stream the receiving topology does not declare', () => {
+  it('refuses a stream the topology does not declare, and a batch from another version of it', () => {
     const b = new TopologyBuilder();
     b.setSpout('s', S);
     const topology = b.createTopology();
     const plan = new TopologyPlan('t', topology, topology.config);
-    const batch = new TupleBatch();
-    batch.add(1, new TupleImpl([1], plan.streamFields('s', 'default')!, 's', 'other', 1));
-    expect(() => decodeTupleBatch(batch.take(), plan, () => undefined)).toThrow(/stream 'other', which this topology does not declare/);
+    const table = new StreamTable(plan);
+    const batch = new TupleBatch(table);
+    expect(() => batch.add(1, new TupleImpl([1], new Fields(['x']), 's', 'other', 1))).toThrow(/stream 'other', which this topology does not declare/);
+
+    // The sender's topology has one more bolt (so more streams): the receiver says so.
+    b.setBolt('b', B).shuffleGrouping('s');
+    const other = b.createTopology();
+    const otherPlan = new TopologyPlan('t', other, other.config);
+    const sent = new TupleBatch(new StreamTable(otherPlan));
+    sent.add(1, new TupleImpl(Array(9).fill(1), otherPlan.streamFields('s', 'default')!, 's', 'default', 1));
+    expect(() => decodeTupleBatch(sent.take(), table, () => undefined)).toThrow(/the sending worker runs a different version of it/);
   });
 });
