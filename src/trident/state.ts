@@ -107,13 +107,13 @@ function requireTxid(txid: number | null, what: string): number {
 }
 
 /**
- * Stored as `[txid, value]` (Storm's `TransactionalMap`): a key already updated by this txid is
- * left alone, so a replayed batch, which carries exactly the same tuples, is not counted twice.
+ * What transactional and opaque maps share: values stored with the txid that wrote them (the
+ * value itself second), and the txid of the commit in progress.
  */
-export class TransactionalMap<T extends Value> implements MapState<T> {
-  private currTx: number | null = null;
+abstract class TxidStampedMap<T extends Value> implements MapState<T> {
+  protected currTx: number | null = null;
 
-  constructor(private readonly backing: BackingMap) {}
+  constructor(protected readonly backing: BackingMap) {}
 
   beginCommit(txid: number): void {
     this.currTx = txid;
@@ -127,6 +127,19 @@ export class TransactionalMap<T extends Value> implements MapState<T> {
     return (await this.backing.multiGet(keys)).map((v) => (v === undefined ? null : ((v as readonly Value[])[1] as T)));
   }
 
+  abstract multiUpdate(keys: readonly (readonly Value[])[], updaters: readonly ValueUpdater<T>[]): Promise<T[]>;
+  abstract multiPut(keys: readonly (readonly Value[])[], values: readonly T[]): Promise<void>;
+
+  close(): void | Promise<void> {
+    return this.backing.close?.();
+  }
+}
+
+/**
+ * Stored as `[txid, value]` (Storm's `TransactionalMap`): a key already updated by this txid is
+ * left alone, so a replayed batch, which carries exactly the same tuples, is not counted twice.
+ */
+export class TransactionalMap<T extends Value> extends TxidStampedMap<T> {
   async multiUpdate(keys: readonly (readonly Value[])[], updaters: readonly ValueUpdater<T>[]): Promise<T[]> {
     const txid = requireTxid(this.currTx, 'multiUpdate');
     const stored = await this.backing.multiGet(keys);
@@ -153,10 +166,6 @@ export class TransactionalMap<T extends Value> implements MapState<T> {
     const txid = requireTxid(this.currTx, 'multiPut');
     return this.backing.multiPut(keys, values.map((v) => [txid, v]));
   }
-
-  close(): void | Promise<void> {
-    return this.backing.close?.();
-  }
 }
 
 /**
@@ -164,23 +173,7 @@ export class TransactionalMap<T extends Value> implements MapState<T> {
  * may carry different tuples, so its update is applied to the value from before that txid's
  * earlier attempt, discarding what the attempt wrote.
  */
-export class OpaqueMap<T extends Value> implements MapState<T> {
-  private currTx: number | null = null;
-
-  constructor(private readonly backing: BackingMap) {}
-
-  beginCommit(txid: number): void {
-    this.currTx = txid;
-  }
-
-  commit(_txid: number): void {
-    this.currTx = null;
-  }
-
-  async multiGet(keys: readonly (readonly Value[])[]): Promise<(T | null)[]> {
-    return (await this.backing.multiGet(keys)).map((v) => (v === undefined ? null : ((v as readonly Value[])[1] as T)));
-  }
-
+export class OpaqueMap<T extends Value> extends TxidStampedMap<T> {
   async multiUpdate(keys: readonly (readonly Value[])[], updaters: readonly ValueUpdater<T>[]): Promise<T[]> {
     const txid = requireTxid(this.currTx, 'multiUpdate');
     const stored = await this.backing.multiGet(keys);
@@ -197,10 +190,6 @@ export class OpaqueMap<T extends Value> implements MapState<T> {
 
   async multiPut(keys: readonly (readonly Value[])[], values: readonly T[]): Promise<void> {
     await this.multiUpdate(keys, values.map((v) => () => v));
-  }
-
-  close(): void | Promise<void> {
-    return this.backing.close?.();
   }
 }
 

@@ -6,13 +6,11 @@
 import * as path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Value } from 'squall';
-import { decodeRedisValue } from '../../src/trident/index.js';
 import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync } from '../helpers/wait.js';
+import { redisCounts } from '../helpers/trident.js';
 
 const fixture = path.join(root, 'test/fixtures/cluster-trident/topology.ts');
 const WORDS = ['red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black'];
@@ -46,20 +44,6 @@ async function publish(n: number, seed: number, into: Record<string, number>): P
   }
 }
 
-async function redisCounts(topology: string): Promise<Record<string, number>> {
-  const r = new Redis(redis.url);
-  try {
-    const prefix = `squall:${topology}:counts:`;
-    const keys = await r.keys(`${prefix}*`);
-    const values = keys.length === 0 ? [] : await r.mgetBuffer(keys);
-    const out: Record<string, number> = {};
-    keys.forEach((k, i) => (out[(JSON.parse(k.slice(prefix.length)) as string[])[0] as string] = (decodeRedisValue(values[i] as Buffer) as Value[])[1] as number));
-    return out;
-  } finally {
-    r.disconnect();
-  }
-}
-
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe('Trident in a cluster', () => {
@@ -74,7 +58,7 @@ describe('Trident in a cluster', () => {
     const submitted = await c.run('submit', fixture, '--name', 'tc', '--workers', '2');
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
-    await eventuallyAsync(async () => total(await redisCounts('tc')) > 0, 'the first commits', 60_000);
+    await eventuallyAsync(async () => total(await redisCounts(redis.url, 'tc')) > 0, 'the first commits', 60_000);
 
     // Kill each worker once while batches are in flight, publishing more in between.
     const listing = (await c.listJson()) as ListingJson;
@@ -86,16 +70,16 @@ describe('Trident in a cluster', () => {
       process.kill(pid as number, 'SIGKILL');
       await publish(1500, i + 2, expected);
       await eventuallyAsync(() => [...c.workerPids().values()].some((args) => args.includes(`--port ${port} `)), `a worker on ${port} again`, 30_000);
-      const before = total(await redisCounts('tc'));
-      await eventuallyAsync(async () => total(await redisCounts('tc')) > before, 'commits after the restart', 60_000);
+      const before = total(await redisCounts(redis.url, 'tc'));
+      await eventuallyAsync(async () => total(await redisCounts(redis.url, 'tc')) > before, 'commits after the restart', 60_000);
     }
     await publish(500, 9, expected);
 
     let last: Record<string, number> = {};
-    await eventuallyAsync(async () => total((last = await redisCounts('tc'))) >= total(expected), 'every word counted', 120_000).catch((err: unknown) => {
+    await eventuallyAsync(async () => total((last = await redisCounts(redis.url, 'tc'))) >= total(expected), 'every word counted', 120_000).catch((err: unknown) => {
       expect(last).toEqual(expected);
       throw err;
     });
-    expect(await redisCounts('tc')).toEqual(expected);
+    expect(await redisCounts(redis.url, 'tc')).toEqual(expected);
   }, 300_000);
 });

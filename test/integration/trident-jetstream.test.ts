@@ -1,6 +1,5 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FailedError,
@@ -10,11 +9,11 @@ import {
   TridentCount,
   TridentTopology,
   type Config,
-  type Value,
 } from 'squall';
-import { decodeRedisValue, tridentStats } from '../../src/trident/index.js';
+import { tridentStats } from '../../src/trident/index.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
-import { sleep } from '../helpers/wait.js';
+import { eventuallyAsync } from '../helpers/wait.js';
+import { redisCounts } from '../helpers/trident.js';
 
 const SUBJECTS = ['events.0', 'events.1', 'events.2'];
 const WORDS = ['red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black'];
@@ -43,27 +42,8 @@ async function publish(stream: string, n: number, seed: number, into: Record<str
   }
 }
 
-async function redisCounts(topology: string): Promise<Record<string, number>> {
-  const r = new Redis(redis.url);
-  try {
-    const prefix = `squall:${topology}:counts:`;
-    const keys = await r.keys(`${prefix}*`);
-    const out: Record<string, number> = {};
-    const values = keys.length === 0 ? [] : await r.mgetBuffer(keys);
-    keys.forEach((k, i) => (out[(JSON.parse(k.slice(prefix.length)) as string[])[0] as string] = (decodeRedisValue(values[i] as Buffer) as Value[])[1] as number));
-    return out;
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls `check` every 50 ms until it holds (a minute by default). */
+const until = (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> => eventuallyAsync(check, what, timeoutMs, 50);
 
 describe('a partitioned Trident spout over a NATS JetStream stream', () => {
   for (const type of ['transactional', 'opaque'] as const) {
@@ -117,7 +97,7 @@ describe('a partitioned Trident spout over a NATS JetStream stream', () => {
       await second.submitTopology(name, config, build());
       try {
         let last: Record<string, number> = {};
-        await until(async () => JSON.stringify(Object.entries((last = await redisCounts(name))).sort()) === JSON.stringify(Object.entries(expected).sort()), 'exact counts').catch(
+        await until(async () => JSON.stringify(Object.entries((last = await redisCounts(redis.url, name))).sort()) === JSON.stringify(Object.entries(expected).sort()), 'exact counts').catch(
           (err: unknown) => {
             expect(last).toEqual(expected);
             throw err;
@@ -125,7 +105,7 @@ describe('a partitioned Trident spout over a NATS JetStream stream', () => {
         );
         const committed = tridentStats(name).committed;
         await until(() => tridentStats(name).committed >= committed + 5, 'five more commits');
-        expect(await redisCounts(name)).toEqual(expected);
+        expect(await redisCounts(redis.url, name)).toEqual(expected);
         expect(tridentStats(name).failedAttempts).toBeGreaterThan(0);
       } finally {
         await second.shutdown();

@@ -19,7 +19,8 @@ import {
 } from 'squall';
 import { decodeRedisValue, tridentStats } from '../../src/trident/index.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
-import { sleep } from '../helpers/wait.js';
+import { eventuallyAsync, sleep } from '../helpers/wait.js';
+import { redisCounts } from '../helpers/trident.js';
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'honeydew', 'kiwi', 'lemon', 'mango', 'nut'];
 
@@ -45,34 +46,8 @@ function split(tuple: TridentTuple, collector: TridentCollector): void {
   for (const w of tuple.getString(0).split(' ')) collector.emit([w]);
 }
 
-/** The counts a user finds in Redis: every key of the state, its current value. */
-async function redisCounts(url: string, topology: string, state: string): Promise<Record<string, number>> {
-  const r = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    const prefix = `squall:${topology}:${state}:`;
-    const keys = await r.keys(`${prefix}*`);
-    const out: Record<string, number> = {};
-    if (keys.length === 0) return out;
-    const values = await r.mgetBuffer(keys);
-    keys.forEach((k, i) => {
-      const word = (JSON.parse(k.slice(prefix.length)) as string[])[0] as string;
-      const stored = decodeRedisValue(values[i] as Buffer) as readonly Value[];
-      // Transactional: [txid, count]; opaque: [txid, count, previous count].
-      out[word] = stored[1] as number;
-    });
-    return out;
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls `check` every 50 ms until it holds (a minute by default). */
+const until = (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> => eventuallyAsync(check, what, timeoutMs, 50);
 
 /** A state whose writes fail now and then after reaching Redis, as when a reply is lost. */
 function failingAfterWrite(inner: StateFactory, fail: () => boolean): StateFactory {
