@@ -6,7 +6,8 @@
  * Each run prints one JSON line {"name", "tuples_per_s", "p50_ms", "p99_ms", "rss_mb", ...}:
  * tuples acked at the spout per second after a warm-up, complete latency percentiles, the peak
  * RSS of this (host) process, the CPU the host and the subprocess used per wall-clock second,
- * and the subprocess's RSS. Results: bench/RESULTS-multilang.md.
+ * the host's CPU per tuple (user + system, and system alone, in µs), and the subprocess's RSS.
+ * Results: bench/RESULTS-multilang.md.
  *
  *   npx tsx bench/multilang-passthrough.ts [python-ext|go-ext|python-legacy-json|all] [seconds] [runs]
  *
@@ -148,6 +149,10 @@ async function run(name: string, seconds: number): Promise<Record<string, unknow
     // CPU used per wall second: on a shared machine, tuples_per_s / host_cpu_share is what one
     // whole core for the host would carry.
     host_cpu_share: Math.round(((hostCpu.user + hostCpu.system) / 1e6 / elapsed) * 100) / 100,
+    // Host CPU (user + system, all of its threads) per tuple carried: less sensitive to other
+    // load on the machine than tuples_per_s.
+    host_cpu_us_per_tuple: m.count === 0 ? null : Math.round(((hostCpu.user + hostCpu.system) / m.count) * 100) / 100,
+    host_sys_us_per_tuple: m.count === 0 ? null : Math.round((hostCpu.system / m.count) * 100) / 100,
     child_rss_mb: child.rssMb,
     child_cpu_share: cpu0 === null || child.cpuSecs === null ? null : Math.round(((child.cpuSecs - cpu0) / elapsed) * 100) / 100,
     failed: summary.components.spout?.failed ?? 0,

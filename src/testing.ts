@@ -3,6 +3,7 @@
  * spout, and `completeTopology`, which runs a topology until every tuple is done and returns what
  * each component emitted. Import from `squall/testing`.
  */
+import * as path from 'node:path';
 import { BaseRichBolt, BaseRichSpout, type OutputFieldsDeclarer, type Topology } from './api/index.js';
 import { SquallError, type Logger } from './common/index.js';
 import type { Config } from './config/index.js';
@@ -163,6 +164,12 @@ export interface CompleteTopologyOptions {
   readonly timeoutMs?: number;
   readonly topologyName?: string;
   readonly logger?: Logger;
+  /**
+   * The topology's resources directory, as the worker has the unpacked package folder: multilang
+   * components (`ShellBolt`, `ShellSpout`) run their commands there, and resolve a relative `cwd`
+   * against it. @defaultValue the process's working directory
+   */
+  readonly resourcesDir?: string;
 }
 
 export interface CompleteTopologyResult {
@@ -188,7 +195,10 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
   const name = options.topologyName ?? 'complete-topology';
   const emitted: Record<string, Record<string, Values[]>> = {};
   const spouts: CompletableSpout[] = [];
-  await cluster.submitTopology(name, options.config ?? {}, t, { inactive: true });
+  await cluster.submitTopology(name, options.config ?? {}, t, {
+    inactive: true,
+    ...(options.resourcesDir === undefined ? {} : { resourcesDir: path.resolve(options.resourcesDir) }),
+  });
   const runtime = cluster.getRuntime(name);
   runtime.addTaskHook((component) => ({
     emit: ({ stream, values }) => {

@@ -123,9 +123,23 @@ class BoltCollector implements OutputCollector {
   }
 }
 
+/**
+ * A bolt that holds inputs outside the executor, its `execute` having returned (a multilang
+ * bolt's subprocess), says how many: `drain` waits for them as for queued tuples, which matters
+ * when acking is off and no spout tracks them.
+ */
+interface HoldsTuples {
+  heldTuples(): number;
+}
+
+function holdsTuples(bolt: unknown): bolt is HoldsTuples {
+  return typeof (bolt as Partial<HoldsTuples> | undefined)?.heldTuples === 'function';
+}
+
 interface BoltTask {
   readonly id: number;
   readonly bolt: Bolt;
+  readonly holds: HoldsTuples | undefined;
   readonly collector: BoltCollector;
   readonly context: TaskContext;
   readonly stats: TaskStats;
@@ -174,6 +188,7 @@ export class BoltExecutor {
           env.plan.spec.components[component],
         ),
         collector: new BoltCollector(emitter, stats, context, env, acking),
+        holds: holdsTuples(instance) ? instance : undefined,
         context,
         stats,
         emitter,
@@ -279,9 +294,11 @@ export class BoltExecutor {
     }
   }
 
-  /** Tuples queued or being executed asynchronously. */
+  /** Tuples queued, being executed asynchronously, or held by the bolts. */
   get backlog(): number {
-    return this.queue.size + this.inFlight;
+    let n = this.queue.size + this.inFlight;
+    for (const t of this.tasks) if (t.holds !== undefined) n += t.holds.heldTuples();
+    return n;
   }
 
   async cleanup(): Promise<void> {

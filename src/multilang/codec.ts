@@ -257,47 +257,69 @@ export class MsgpackScanner {
       }
       if (r >= 0 && this.itemDone()) return this.finish(i);
     }
+    // The open containers are kept in locals here (written back before anything else runs).
+    let depth = this.depth;
+    let stack = this.stack;
     while (i < n) {
       const b = buf[i] as number;
       // The common cases inline: fixint, nil/bool, fixmap/fixarray, fixstr.
       if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
         i++;
-        if (this.itemDone()) return this.finish(i);
-        continue;
-      }
-      if (b <= 0x9f) {
+      } else if (b <= 0x9f) {
         i++;
         const count = b <= 0x8f ? (b & 0x0f) * 2 : b & 0x0f;
-        if (count > 0) this.push(count);
-        else if (this.itemDone()) return this.finish(i);
-        continue;
-      }
-      if (b <= 0xbf) {
+        if (count > 0) {
+          if (depth === stack.length) {
+            this.depth = depth;
+            this.push(count);
+            stack = this.stack;
+            depth = this.depth;
+          } else {
+            stack[depth++] = count;
+          }
+          continue;
+        }
+      } else if (b <= 0xbf) {
         i += 1 + (b & 0x1f);
         if (i > n) {
+          this.depth = depth;
           this.skip = i - n;
           return this.suspend(n, start);
         }
-        if (this.itemDone()) return this.finish(i);
-        continue;
-      }
-      const hl = HEADER[b] as number;
-      if (i + hl > n) {
-        // The header itself is cut: keep its bytes for the next chunk.
-        while (i < n) this.header[this.headerLength++] = buf[i++] as number;
-        return this.suspend(n, start);
-      }
-      const r = this.item(buf, i, this.carried + (i - start) + hl);
-      i += hl;
-      if (r > 0) {
-        i += r;
-        if (i > n) {
-          this.skip = i - n;
+      } else {
+        this.depth = depth;
+        const hl = HEADER[b] as number;
+        if (i + hl > n) {
+          // The header itself is cut: keep its bytes for the next chunk.
+          while (i < n) this.header[this.headerLength++] = buf[i++] as number;
           return this.suspend(n, start);
         }
+        const r = this.item(buf, i, this.carried + (i - start) + hl);
+        i += hl;
+        if (r > 0) {
+          i += r;
+          if (i > n) {
+            this.skip = i - n;
+            return this.suspend(n, start);
+          }
+        }
+        stack = this.stack;
+        depth = this.depth;
+        // A container was opened: its items come next.
+        if (r < 0) continue;
       }
-      if (r >= 0 && this.itemDone()) return this.finish(i);
+      // One item ended: close every container it completes.
+      while (depth > 0) {
+        const left = (stack[depth - 1] as number) - 1;
+        if (left > 0) {
+          stack[depth - 1] = left;
+          break;
+        }
+        depth--;
+      }
+      if (depth === 0) return this.finish(i);
     }
+    this.depth = depth;
     return this.suspend(n, start);
   }
 

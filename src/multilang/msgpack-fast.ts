@@ -10,19 +10,45 @@ import { SquallError } from '../common/index.js';
 import { WireError } from './errors.js';
 
 const INITIAL = 64 * 1024;
+/** The two ASCII digits of 0..99 as one big-endian uint16. */
+const PAIRS = new Uint16Array(100);
+for (let i = 0; i < 100; i++) PAIRS[i] = ((48 + Math.floor(i / 10)) << 8) | (48 + (i % 10));
+
+/**
+ * A few bytes written often (a tuple's source component, stream and task), kept as big-endian
+ * 32-bit words: {@link MsgpackWriter.pre} stores them a word at a time. The last word's padding
+ * lands past the end and is overwritten by what follows.
+ */
+export class PreEncoded {
+  readonly words: number[];
+  readonly length: number;
+  constructor(bytes: Uint8Array) {
+    this.length = bytes.length;
+    const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+    padded.set(bytes);
+    const view = new DataView(padded.buffer);
+    this.words = [];
+    for (let i = 0; i < padded.length; i += 4) this.words.push(view.getUint32(i));
+  }
+}
 const TWO_32 = 4294967296;
 
 export class MsgpackWriter {
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL);
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private buf: Buffer;
+  private view: DataView;
   private start = 0;
   pos = 0;
+
+  constructor(private readonly initial = INITIAL) {
+    this.buf = Buffer.allocUnsafe(initial);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
 
   /** The bytes written since the last take; later writes never touch them. */
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.pos);
     if (this.buf.length - this.pos < 4096) {
-      this.buf = Buffer.allocUnsafe(Math.max(INITIAL, this.buf.length));
+      this.buf = Buffer.allocUnsafe(Math.max(this.initial, this.buf.length));
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
       this.pos = 0;
     }
@@ -35,10 +61,37 @@ export class MsgpackWriter {
     this.pos = this.start;
   }
 
-  private ensure(n: number): void {
+  /**
+   * The first `length` bytes written since the last take; what follows stays (an open message
+   * being built). Later writes never touch the bytes returned.
+   */
+  takePrefix(length: number): Buffer {
+    const out = this.buf.subarray(this.start, this.start + length);
+    this.start += length;
+    return out;
+  }
+
+  /** Overwrites 4 bytes at `offset` (counted from the last take) with a big-endian uint32. */
+  patchUint32(offset: number, value: number): void {
+    this.view.setUint32(this.start + offset, value);
+  }
+
+  /** Bytes written since the last take. */
+  get length(): number {
+    return this.pos - this.start;
+  }
+
+  /** Drops what was written after the first `length` bytes since the last take. */
+  truncate(length: number): void {
+    this.pos = this.start + length;
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const used = this.pos - this.start;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, used + n + INITIAL));
+    // Sized by what is still untaken (the taken bytes belong to their readers), not by the old buffer.
+    const bigger = Buffer.allocUnsafe(Math.max(this.initial, 2 * (used + n)));
     this.buf.copy(bigger, 0, this.start, this.pos);
     this.buf = bigger;
     this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
@@ -53,6 +106,11 @@ export class MsgpackWriter {
     // A loop beats TypedArray#set (a C++ call) for the few bytes of a name.
     else for (let i = 0, at = this.pos; i < n; i++) this.buf[at + i] = bytes[i] as number;
     this.pos += n;
+  }
+
+  /** One byte; room for it must have been made ({@link ensure}). */
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
   }
 
   nil(): void {
@@ -131,6 +189,29 @@ export class MsgpackWriter {
   /** A non-negative integer below 2^53 as the decimal digits of a str (the ids the host makes). */
   decimalStr(n: number): void {
     this.ensure(17);
+    if (n >= 100_000_000) {
+      this.decimalStrLong(n);
+      return;
+    }
+    // Two digits per store (DataView stores are much cheaper than byte-indexed ones in V8).
+    const v = this.view;
+    const digits = n < 10_000 ? (n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : 4) : n < 1_000_000 ? (n < 100_000 ? 5 : 6) : n < 10_000_000 ? 7 : 8;
+    const start = this.pos;
+    v.setUint8(start, 0xa0 | digits);
+    let at = start + 1 + digits;
+    let x = n;
+    while (x >= 100) {
+      const q = (x / 100) | 0;
+      at -= 2;
+      v.setUint16(at, PAIRS[x - q * 100] as number);
+      x = q;
+    }
+    if (x >= 10) v.setUint16(at - 2, PAIRS[x] as number);
+    else v.setUint8(at - 1, 48 + x);
+    this.pos = start + 1 + digits;
+  }
+
+  private decimalStrLong(n: number): void {
     const b = this.buf;
     let digits = 1;
     for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
@@ -138,6 +219,17 @@ export class MsgpackWriter {
     let at = this.pos + digits;
     for (let x = n; at > this.pos; x = Math.floor(x / 10)) b[at--] = 48 + (x % 10);
     this.pos += 1 + digits;
+  }
+
+  /** Bytes prepared by {@link PreEncoded}, written with a few word stores. */
+  pre(p: PreEncoded): void {
+    const words = p.words;
+    const n = words.length;
+    this.ensure(n * 4);
+    const v = this.view;
+    let at = this.pos;
+    for (let i = 0; i < n; i++, at += 4) v.setUint32(at, words[i] as number);
+    this.pos += p.length;
   }
 
   int(n: number): void {
@@ -378,15 +470,42 @@ export class MsgpackReader {
     return b.toString('utf8', start, end);
   }
 
-  /** Whether the next value is the str `key` (given as bytes); consumes it if so. */
-  isStr(key: Uint8Array): boolean {
-    const n = key.length;
-    const b = this.buf;
+  /**
+   * Reads one value; if it is a str of `table`, returns its code, else -1 (the value is consumed
+   * either way).
+   */
+  matchStr(table: StrTable): number {
     const at = this.pos;
-    if (at + 1 + n > this.end || b[at] !== (0xa0 | n)) return false;
-    for (let i = 0; i < n; i++) if (b[at + 1 + i] !== key[i]) return false;
+    const h = this.peek();
+    if (h < 0xa0 || h > 0xbf) {
+      this.skip();
+      return -1;
+    }
+    const n = h & 0x1f;
+    this.need(1 + n);
     this.pos = at + 1 + n;
-    return true;
+    const codes = table.codes[n];
+    if (codes === undefined) return -1;
+    const words = table.words[n] as number[][];
+    const s = at + 1;
+    if (n < 4) {
+      const b = this.buf;
+      let v = 0;
+      for (let i = 0; i < n; i++) v = v * 256 + (b[s + i] as number);
+      for (let c = 0; c < codes.length; c++) if ((words[c] as number[])[0] === v) return codes[c] as number;
+      return -1;
+    }
+    const offsets = OFFSETS[n] as number[];
+    const view = this.view;
+    const w0 = view.getUint32(s);
+    for (let c = 0; c < codes.length; c++) {
+      const expect = words[c] as number[];
+      if (expect[0] !== w0) continue;
+      let i = 1;
+      for (; i < offsets.length; i++) if (view.getUint32(s + (offsets[i] as number)) !== expect[i]) break;
+      if (i === offsets.length) return codes[c] as number;
+    }
+    return -1;
   }
 
   /**
@@ -561,5 +680,45 @@ function shortAscii(b: Uint8Array, s: number, n: number): string {
   }
 }
 
-/** The UTF-8 bytes of a key, for {@link MsgpackReader.isStr}. */
-export const key = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+/**
+ * A set of short ASCII strings (map keys, command names) for {@link MsgpackReader.matchStr}: each
+ * gets the code it has in the list given, and is matched with a word load or two per string
+ * rather than a byte at a time.
+ */
+export class StrTable {
+  /** By byte length: the candidates' codes and their words at {@link wordOffsets}. */
+  readonly codes: number[][] = [];
+  readonly words: number[][][] = [];
+
+  constructor(strings: readonly string[]) {
+    strings.forEach((str, code) => {
+      const bytes = Buffer.from(str, 'latin1');
+      const n = bytes.length;
+      if (n === 0 || n > 31 || Buffer.byteLength(str, 'utf8') !== n) throw new RangeError(`StrTable: '${str}' is not a short ASCII string`);
+      (this.codes[n] ??= []).push(code);
+      (this.words[n] ??= []).push(wordOffsets(n).map((o) => readWord(bytes, o, n)));
+    });
+  }
+}
+
+/** Where the words of an n-byte string start: every 4 bytes, the last one flush with the end. */
+export function wordOffsets(n: number): number[] {
+  if (n < 4) return [0];
+  const out: number[] = [];
+  for (let o = 0; o + 4 < n; o += 4) out.push(o);
+  out.push(n - 4);
+  return out;
+}
+
+/** The word at `o` of an n-byte string: a big-endian uint32, or the bytes as one number under 4. */
+function readWord(b: Uint8Array, o: number, n: number): number {
+  if (n < 4) {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + (b[i] as number);
+    return v;
+  }
+  return ((b[o] as number) * 0x1000000 + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number))) >>> 0;
+}
+
+const OFFSETS: number[][] = [];
+for (let n = 0; n < 32; n++) OFFSETS.push(wordOffsets(n));

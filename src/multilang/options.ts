@@ -57,7 +57,7 @@ export interface ShellBoltOptions extends ShellComponentOptions {
   /**
    * Most tuples at the subprocess (sent, not yet acked or failed). Beyond it `execute` returns a
    * promise that resolves when there is room. @defaultValue `topology.shellbolt.max.pending` in
-   * legacy mode; `max(topology.shellbolt.max.pending, 2000)` in extension mode
+   * legacy mode; `max(topology.shellbolt.max.pending, 4000)` in extension mode
    */
   readonly maxPending?: number;
   /** Most tuples in one `tuples` message (extension mode). @defaultValue 250 */

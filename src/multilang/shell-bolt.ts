@@ -4,14 +4,23 @@ import type { TopologyConfig } from '../config/index.js';
 import { DEFAULT_STREAM, type Tuple, type Values } from '../tuple/index.js';
 import { widenInts } from './codec.js';
 import { MultilangError, WireError } from './errors.js';
-import { MsgpackReader, MsgpackWriter, key } from './msgpack-fast.js';
+import { InFlight } from './in-flight.js';
+import { MsgpackReader, MsgpackWriter, PreEncoded, StrTable } from './msgpack-fast.js';
 import { ShellComponent, type ShellSettings, type ShellBoltOptions } from './options.js';
 import { ShellRunner, forEachMessage, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
 
-/** Tuples in flight in extension mode at least (see {@link ShellBoltOptions.maxPending}). */
-const EXTENSION_MIN_PENDING = 2000;
+/**
+ * Tuples in flight in extension mode at least (see {@link ShellBoltOptions.maxPending}): 16
+ * batches, so that a subprocess scheduled late on a busy machine still finds work queued and the
+ * host does not sit idle waiting for its answers.
+ */
+const EXTENSION_MIN_PENDING = 4000;
 /** Longest a partial batch waits for more tuples while the subprocess is busy. */
 const BATCH_LINGER_MS = 2;
+/** Most held inputs sharing one `execute` promise (see {@link HeldGroup}). */
+const HELD_GROUP = 32;
+/** The writer's buffer: room for the few batches one turn of the event loop encodes. */
+const WRITER_BYTES = 256 * 1024;
 
 /**
  * A bolt implemented by a subprocess speaking Storm's multilang protocol (Storm's `ShellBolt`),
@@ -55,14 +64,37 @@ export class ShellBolt extends ShellComponent implements Bolt {
     this.task?.heartbeat(performance.now());
   }
 
+  /**
+   * Inputs the subprocess holds: sent to it and not yet acked or failed. The runtime's `drain`
+   * (topology kill, shutdown) waits for them as for queued tuples; with acking off nothing else
+   * would, and their emits would be lost.
+   */
+  heldTuples(): number {
+    return this.task?.held ?? 0;
+  }
+
   async cleanup(): Promise<void> {
     await this.task?.close();
   }
 }
 
-interface Waiting {
-  readonly input: Tuple;
+/**
+ * Inputs held while the subprocess is full share one `execute` promise per group, settled once
+ * every input of the group went to the subprocess: no promise, closure and record per held input.
+ * A group takes new inputs until its first one is released, and at most {@link HELD_GROUP}: the
+ * executor counts each held input until its group settles, so big groups would starve it.
+ */
+interface HeldGroup {
+  readonly promise: Promise<void>;
   readonly resolve: () => void;
+  /** Inputs of the group still held. */
+  left: number;
+}
+
+function heldGroup(): HeldGroup {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve, left: 0 };
 }
 
 const enum Cmd {
@@ -78,31 +110,27 @@ const enum Cmd {
   Other,
 }
 
-const K = {
-  command: key('command'),
-  anchors: key('anchors'),
-  tuple: key('tuple'),
-  id: key('id'),
-  stream: key('stream'),
-  task: key('task'),
-  needTaskIds: key('need_task_ids'),
-  msg: key('msg'),
-  level: key('level'),
-  name: key('name'),
-  params: key('params'),
-  messages: key('messages'),
-  emit: key('emit'),
-  ack: key('ack'),
-  fail: key('fail'),
-  sync: key('sync'),
-  log: key('log'),
-  error: key('error'),
-  metrics: key('metrics'),
-  batch: key('batch'),
-};
+/** Keys of the child's messages, as codes for {@link MsgpackReader.matchStr}. */
+const enum Key {
+  Command,
+  Anchors,
+  Tuple,
+  Id,
+  Stream,
+  Task,
+  NeedTaskIds,
+  Msg,
+  Level,
+  Name,
+  Params,
+  Messages,
+}
+const KEYS = new StrTable(['command', 'anchors', 'tuple', 'id', 'stream', 'task', 'need_task_ids', 'msg', 'level', 'name', 'params', 'messages']);
+/** Commands, in the order of {@link Cmd} from Emit on. */
+const COMMANDS = new StrTable(['emit', 'ack', 'fail', 'sync', 'log', 'error', 'metrics', 'batch']);
 
 /** The bytes of `{"command": "tuples", "tuples": ` with the array header to follow. */
-const TUPLES_HEAD = Buffer.from([0x82, 0xa7, ...key('command'), 0xa6, ...key('tuples'), 0xa6, ...key('tuples')]);
+const TUPLES_HEAD = Buffer.from([0x82, 0xa7, ...Buffer.from('command'), 0xa6, ...Buffer.from('tuples'), 0xa6, ...Buffer.from('tuples')]);
 
 /**
  * The id the host gave an input, as the number it was made from: the subprocess echoes it as a
@@ -118,13 +146,24 @@ function idKey(raw: unknown): number | undefined {
 class ShellBoltTask implements RunnerHooks {
   readonly runner: ShellRunner;
   /** Inputs sent to the subprocess and not yet acked or failed, by the id it knows them by. */
-  private readonly inFlight = new Map<number, Tuple>();
+  private readonly inFlight: InFlight<Tuple>;
   /** Inputs an emit anchored to them was refused for: failed when the subprocess acks them. */
   private readonly failOnAck = new Set<number>();
   /** Inputs held until there is room (or a subprocess): `execute` promises not yet resolved. */
-  private waiting: Waiting[] = [];
-  private waitingHead = 0;
-  /** Extension mode: the tuples of the `tuples` message being built, and their ids. */
+  private heldInputs: Tuple[] = [];
+  private heldGroups: HeldGroup[] = [];
+  private heldHead = 0;
+  private openGroup: HeldGroup | undefined;
+  /**
+   * Extension mode, the `tuples` message being built. msgpack: its tuples are encoded into the
+   * writer as they come (while each tuple is still in the CPU's cache), from `batchStart` (an
+   * offset in the writer's untaken bytes) on, with the count patched in when it closes; the
+   * first tuple is kept to send a batch of one as a plain tuple map. json: the tuples and ids.
+   */
+  private batchCount = 0;
+  private batchStart = 0;
+  private batchFirstId = 0;
+  private batchFirstInput: Tuple | undefined;
   private readonly batchInputs: Tuple[] = [];
   private readonly batchIds: number[] = [];
   private seq = 0;
@@ -156,7 +195,8 @@ class ShellBoltTask implements RunnerHooks {
   ) {
     this.runner = new ShellRunner('bolt', settings, config, context, (e) => collector.reportError(e), this);
     this.maxPending = this.pendingLimit(false);
-    this.writer = this.runner.codec.name === 'msgpack' ? new MsgpackWriter() : undefined;
+    this.inFlight = new InFlight(this.maxPending * 4);
+    this.writer = this.runner.codec.name === 'msgpack' ? new MsgpackWriter(WRITER_BYTES) : undefined;
   }
 
   /**
@@ -169,50 +209,79 @@ class ShellBoltTask implements RunnerHooks {
     return extension && this.settings.maxPending === undefined ? Math.max(configured, EXTENSION_MIN_PENDING) : configured;
   }
 
+  /** Inputs sent to the subprocess (or batched for it) and not yet acked or failed. */
+  get held(): number {
+    return this.inFlight.size;
+  }
+
   execute(input: Tuple): void | Promise<void> {
-    if (this.runner.ready && this.waitingHead === this.waiting.length && this.inFlight.size < this.maxPending) {
+    if (this.runner.ready && this.heldHead === this.heldInputs.length && this.inFlight.size < this.maxPending) {
       this.send(input);
       return;
     }
     // Full, or the subprocess is restarting: hold the input. The executor bounds the promises it
     // waits on (topology.bolt.max.async.pending), so what is held stays bounded.
-    return new Promise<void>((resolve) => this.waiting.push({ input, resolve }));
+    let group = this.openGroup;
+    if (group === undefined || group.left >= HELD_GROUP) group = this.openGroup = heldGroup();
+    group.left++;
+    this.heldInputs.push(input);
+    this.heldGroups.push(group);
+    return group.promise;
   }
 
   private send(input: Tuple): void {
     const id = ++this.seq;
     if (this.runner.extension) {
+      const w = this.writer;
+      if (w === undefined) {
+        this.batchInputs.push(input);
+        this.batchIds.push(id);
+      } else if (!this.appendToBatch(w, id, input)) {
+        return;
+      }
       this.inFlight.set(id, input);
-      this.batchIds.push(id);
-      this.batchInputs.push(input);
-      if (this.batchIds.length >= this.settings.batchSize) this.runner.flush();
-      else this.runner.scheduleFlush();
+      // A full batch closes now and is written with whatever else this turn of the event loop
+      // produces: one write (one system call, one wake-up of the subprocess) per turn.
+      if (++this.batchCount >= this.settings.batchSize) this.closeBatch();
+      this.runner.scheduleFlush();
       return;
     }
-    let bytes: Buffer;
     try {
-      bytes = this.encodeTupleMap(id, input);
+      this.appendTupleMap(id, input);
     } catch (err) {
-      // Values this serializer cannot carry (bytes over json, bigints past 64 bits).
-      this.collector.reportError(err);
-      this.collector.fail(input);
+      this.refused(input, err);
       return;
     }
     this.inFlight.set(id, input);
-    this.runner.sendEncoded(bytes);
+    this.runner.scheduleFlush();
   }
 
-  private encodeTupleMap(id: number, input: Tuple): Buffer {
+  /** Values this serializer cannot carry (bytes over json, bigints past 64 bits): the input fails. */
+  private refused(input: Tuple, err: unknown): void {
+    this.collector.reportError(err);
+    this.collector.fail(input);
+  }
+
+  /**
+   * Appends one tuple map to what goes out at the next flush (msgpack: into the writer, taken
+   * by {@link pushEncoded}; json: queued on the runner). Throws, appending nothing, for values
+   * the serializer cannot carry.
+   */
+  private appendTupleMap(id: number, input: Tuple): void {
     const w = this.writer;
     if (w === undefined) {
-      return this.runner.codec.encode({
-        id: String(id),
-        comp: input.sourceComponent,
-        stream: input.sourceStreamId,
-        task: input.sourceTask,
-        tuple: widenInts(input.values),
-      });
+      this.runner.sendEncoded(
+        this.runner.codec.encode({
+          id: String(id),
+          comp: input.sourceComponent,
+          stream: input.sourceStreamId,
+          task: input.sourceTask,
+          tuple: widenInts(input.values),
+        }),
+      );
+      return;
     }
+    const mark = w.length;
     try {
       w.mapHeader(5);
       w.str('id');
@@ -226,16 +295,15 @@ class ShellBoltTask implements RunnerHooks {
       w.str('tuple');
       w.value(input.values);
     } catch (err) {
-      w.discard();
+      w.truncate(mark);
       throw err;
     }
-    return w.take();
   }
 
   private name(w: MsgpackWriter, s: string): void {
     let bytes = this.nameBytes.get(s);
     if (bytes === undefined) {
-      const scratch = new MsgpackWriter();
+      const scratch = new MsgpackWriter(64);
       scratch.str(s);
       bytes = Buffer.from(scratch.take());
       if (this.nameBytes.size < 1000) this.nameBytes.set(s, bytes);
@@ -243,94 +311,175 @@ class ShellBoltTask implements RunnerHooks {
     w.raw(bytes);
   }
 
+  /** The encoded `comp, stream, task` of the last tuple batched, reused while they repeat. */
+  private sourceComp = '';
+  private sourceStream = '';
+  private sourceTask = NaN;
+  private sourceBytes = new PreEncoded(new Uint8Array(0));
+
   /**
-   * Encodes the batch being built: one tuple as a plain tuple map, more as a `tuples` message.
-   * While the subprocess still has a full batch to work on, a partial batch waits to grow (until
-   * the subprocess answers, the batch fills, or {@link BATCH_LINGER_MS}): otherwise a busy
-   * pipeline settles into tiny batches, one per event-loop turn, and per-message costs dominate.
+   * Appends a tuple to the open `tuples` message (opening it first): `[id, comp, stream, task,
+   * values]`. A tuple whose values cannot be encoded is refused (reported and failed) and leaves
+   * nothing behind; returns whether it was added.
    */
-  beforeFlush(force = false): void {
-    const ids = this.batchIds;
-    const n = ids.length;
+  private appendToBatch(w: MsgpackWriter, id: number, input: Tuple): boolean {
+    const first = this.batchCount === 0;
+    if (first) {
+      this.batchStart = w.length;
+      w.raw(TUPLES_HEAD);
+      // An array32 header whatever the count (any header size is valid msgpack): the count is
+      // patched in when the batch closes.
+      w.ensure(5);
+      w.byte(0xdd);
+      w.pos += 4;
+    }
+    const mark = w.length;
+    try {
+      w.ensure(1);
+      w.byte(0x95);
+      w.decimalStr(id);
+      const comp = input.sourceComponent;
+      const stream = input.sourceStreamId;
+      const task = input.sourceTask;
+      if (comp !== this.sourceComp || stream !== this.sourceStream || task !== this.sourceTask) this.encodeSource(comp, stream, task);
+      w.pre(this.sourceBytes);
+      w.value(input.values);
+    } catch (err) {
+      w.truncate(first ? this.batchStart : mark);
+      this.refused(input, err);
+      return false;
+    }
+    if (first) {
+      this.batchFirstId = id;
+      this.batchFirstInput = input;
+    }
+    return true;
+  }
+
+  private encodeSource(comp: string, stream: string, task: number): void {
+    const scratch = new MsgpackWriter(64);
+    scratch.str(comp);
+    scratch.str(stream);
+    scratch.int(task);
+    this.sourceBytes = new PreEncoded(scratch.take());
+    this.sourceComp = comp;
+    this.sourceStream = stream;
+    this.sourceTask = task;
+  }
+
+  /** Ends the open `tuples` message: one tuple goes as a plain tuple map, more as the batch. */
+  private closeBatch(): void {
+    const n = this.batchCount;
     if (n === 0) return;
-    const batchSize = this.settings.batchSize;
-    if (!force && n < batchSize && this.inFlight.size - n >= batchSize) {
-      this.lingerTimer ??= setTimeout(this.lingerDone, BATCH_LINGER_MS);
+    this.batchCount = 0;
+    const w = this.writer;
+    if (w !== undefined) {
+      const firstInput = this.batchFirstInput as Tuple;
+      this.batchFirstInput = undefined;
+      if (n > 1) {
+        w.patchUint32(this.batchStart + TUPLES_HEAD.length + 1, n);
+      } else {
+        w.truncate(this.batchStart);
+        try {
+          this.appendTupleMap(this.batchFirstId, firstInput);
+        } catch (err) {
+          // It encoded a moment ago; only values changed since (a mutated array) get here.
+          this.inFlight.take(this.batchFirstId);
+          this.refused(firstInput, err);
+        }
+      }
       return;
     }
-    if (this.lingerTimer !== undefined) {
-      clearTimeout(this.lingerTimer);
-      this.lingerTimer = undefined;
-    }
     const inputs = this.batchInputs;
-    let bytes: Buffer | undefined;
+    const ids = this.batchIds;
     try {
-      bytes = n === 1 ? this.encodeTupleMap(ids[0] as number, inputs[0] as Tuple) : this.encodeTuples(ids, inputs);
+      if (n === 1) this.appendTupleMap(ids[0] as number, inputs[0] as Tuple);
+      else {
+        const tuples = inputs.map((t, i) => [String(ids[i]), t.sourceComponent, t.sourceStreamId, t.sourceTask, widenInts(t.values)]);
+        this.runner.sendEncoded(this.runner.codec.encode({ command: 'tuples', tuples }));
+      }
     } catch {
-      this.encodeOneByOne(ids, inputs);
+      // A value in the batch cannot be encoded: send the others singly and fail the culprits.
+      for (let i = 0; i < n; i++) {
+        const id = ids[i] as number;
+        const input = inputs[i] as Tuple;
+        try {
+          this.appendTupleMap(id, input);
+        } catch (err) {
+          this.inFlight.take(id);
+          this.refused(input, err);
+        }
+      }
     }
     // The arrays are reused: no garbage per batch.
-    ids.length = 0;
     inputs.length = 0;
-    if (bytes !== undefined) this.runner.sendEncoded(bytes);
+    ids.length = 0;
   }
 
-  private encodeTuples(ids: readonly number[], inputs: readonly Tuple[]): Buffer {
+  /** Moves what the writer holds (but an open batch) to the runner's queue, in order with other messages. */
+  private pushEncoded(): void {
     const w = this.writer;
-    if (w === undefined) {
-      const tuples = inputs.map((t, i) => [String(ids[i]), t.sourceComponent, t.sourceStreamId, t.sourceTask, widenInts(t.values)]);
-      return this.runner.codec.encode({ command: 'tuples', tuples });
+    if (w === undefined) return;
+    if (this.batchCount === 0) {
+      if (w.length > 0) this.runner.sendEncoded(w.take());
+    } else if (this.batchStart > 0) {
+      this.runner.sendEncoded(w.takePrefix(this.batchStart));
+      this.batchStart = 0;
     }
-    try {
-      w.raw(TUPLES_HEAD);
-      w.arrayHeader(ids.length);
-      for (let i = 0; i < ids.length; i++) {
-        const t = inputs[i] as Tuple;
-        w.arrayHeader(5);
-        w.decimalStr(ids[i] as number);
-        this.name(w, t.sourceComponent);
-        this.name(w, t.sourceStreamId);
-        w.int(t.sourceTask);
-        w.value(t.values);
-      }
-    } catch (err) {
-      w.discard();
-      throw err;
-    }
-    return w.take();
   }
 
-  /** A value in the batch cannot be encoded: send the others singly and fail the culprits. */
-  private encodeOneByOne(ids: readonly number[], inputs: readonly Tuple[]): void {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as number;
-      const input = inputs[i] as Tuple;
-      try {
-        this.runner.sendEncoded(this.encodeTupleMap(id, input));
-      } catch (err) {
-        this.inFlight.delete(id);
-        this.collector.reportError(err);
-        this.collector.fail(input);
+  /** Queues a message of another kind (task ids, a heartbeat) after the tuples before it. */
+  private sendMessage(message: unknown): void {
+    this.pushEncoded();
+    this.runner.send(message);
+  }
+
+  /**
+   * Right before a write: closes the batch being built and hands every encoded byte to the
+   * runner. While the subprocess still has a full batch to work on, a partial batch waits to
+   * grow (until the subprocess answers, the batch fills, or {@link BATCH_LINGER_MS}): otherwise a
+   * busy pipeline settles into tiny batches, one per event-loop turn, and per-message costs
+   * dominate.
+   */
+  beforeFlush(force = false): void {
+    const n = this.batchCount;
+    if (n > 0) {
+      const batchSize = this.settings.batchSize;
+      if (!force && n < batchSize && this.inFlight.size - n >= batchSize) {
+        this.lingerTimer ??= setTimeout(this.lingerDone, BATCH_LINGER_MS);
+      } else {
+        if (this.lingerTimer !== undefined) {
+          clearTimeout(this.lingerTimer);
+          this.lingerTimer = undefined;
+        }
+        this.closeBatch();
       }
     }
+    this.pushEncoded();
   }
 
   /** Moves held inputs to the subprocess while there is room. */
   private release(): void {
-    const w = this.waiting;
-    if (this.waitingHead === w.length) return;
-    while (this.waitingHead < w.length && this.runner.ready && this.inFlight.size < this.maxPending) {
-      const next = w[this.waitingHead] as Waiting;
-      this.waitingHead++;
-      this.send(next.input);
-      next.resolve();
+    const inputs = this.heldInputs;
+    const groups = this.heldGroups;
+    if (this.heldHead === inputs.length) return;
+    while (this.heldHead < inputs.length && this.runner.ready && this.inFlight.size < this.maxPending) {
+      const input = inputs[this.heldHead] as Tuple;
+      const group = groups[this.heldHead] as HeldGroup;
+      this.heldHead++;
+      // A group being released takes no new inputs: later ones wait in a group of their own.
+      if (group === this.openGroup) this.openGroup = undefined;
+      this.send(input);
+      if (--group.left === 0) group.resolve();
     }
-    if (this.waitingHead === w.length) {
-      this.waiting = [];
-      this.waitingHead = 0;
-    } else if (this.waitingHead > 1024) {
-      this.waiting = w.slice(this.waitingHead);
-      this.waitingHead = 0;
+    if (this.heldHead === inputs.length) {
+      inputs.length = 0;
+      groups.length = 0;
+      this.heldHead = 0;
+    } else if (this.heldHead > 1024) {
+      this.heldInputs = inputs.slice(this.heldHead);
+      this.heldGroups = groups.slice(this.heldHead);
+      this.heldHead = 0;
     }
   }
 
@@ -398,55 +547,74 @@ class ShellBoltTask implements RunnerHooks {
     let params: unknown;
     let messagesAt = -1;
     for (let i = 0; i < n; i++) {
-      if (r.isStr(K.command)) {
-        if (r.isStr(K.emit)) cmd = Cmd.Emit;
-        else if (r.isStr(K.ack)) cmd = Cmd.Ack;
-        else if (r.isStr(K.fail)) cmd = Cmd.Fail;
-        else if (r.isStr(K.sync)) cmd = Cmd.Sync;
-        else if (r.isStr(K.log)) cmd = Cmd.Log;
-        else if (r.isStr(K.batch)) cmd = Cmd.Batch;
-        else if (r.isStr(K.error)) cmd = Cmd.Error;
-        else if (r.isStr(K.metrics)) cmd = Cmd.Metrics;
-        else {
-          cmd = Cmd.Other;
-          command = r.value();
-        }
-      } else if (r.isStr(K.anchors)) {
-        const count = r.arrayHeader();
-        // Storm accepts a single id as well as a list.
-        if (count < 0 || count === 1) anchors = r.id();
-        else {
-          const list = new Array<unknown>(count);
-          for (let j = 0; j < count; j++) list[j] = r.id();
-          anchors = list;
-        }
-      } else if (r.isStr(K.tuple)) values = r.value();
-      else if (r.isStr(K.id)) id = r.id();
-      else if (r.isStr(K.stream)) stream = r.value();
-      else if (r.isStr(K.task)) task = r.value();
-      else if (r.isStr(K.needTaskIds)) needTaskIds = r.value();
-      else if (r.isStr(K.msg)) msg = r.value();
-      else if (r.isStr(K.level)) level = r.value();
-      else if (r.isStr(K.name)) name = r.value();
-      else if (r.isStr(K.params)) params = r.value();
-      else if (r.isStr(K.messages)) {
-        if (cmd === Cmd.Batch && top) {
-          // The usual order (command first): handle the messages where they are.
-          const count = r.arrayHeader();
-          if (count < 0) {
-            this.runner.fault('protocol', 'a batch without a "messages" list');
-            return;
+      switch (r.matchStr(KEYS) as Key) {
+        case Key.Command: {
+          const at = r.pos;
+          const c = r.matchStr(COMMANDS);
+          if (c >= 0) cmd = Cmd.Emit + c;
+          else {
+            cmd = Cmd.Other;
+            r.pos = at;
+            command = r.value();
           }
-          for (let j = 0; j < count && this.runner.ready; j++) this.readMessage(r, false);
-          if (!this.runner.ready) return;
-          messagesAt = -2;
-        } else {
-          messagesAt = r.pos;
-          r.skip();
+          break;
         }
-      } else {
-        r.skip();
-        r.skip();
+        case Key.Anchors: {
+          const count = r.arrayHeader();
+          // Storm accepts a single id as well as a list.
+          if (count < 0 || count === 1) anchors = r.id();
+          else {
+            const list = new Array<unknown>(count);
+            for (let j = 0; j < count; j++) list[j] = r.id();
+            anchors = list;
+          }
+          break;
+        }
+        case Key.Tuple:
+          values = r.value();
+          break;
+        case Key.Id:
+          id = r.id();
+          break;
+        case Key.Stream:
+          stream = r.value();
+          break;
+        case Key.Task:
+          task = r.value();
+          break;
+        case Key.NeedTaskIds:
+          needTaskIds = r.value();
+          break;
+        case Key.Msg:
+          msg = r.value();
+          break;
+        case Key.Level:
+          level = r.value();
+          break;
+        case Key.Name:
+          name = r.value();
+          break;
+        case Key.Params:
+          params = r.value();
+          break;
+        case Key.Messages:
+          if (cmd === Cmd.Batch && top) {
+            // The usual order (command first): handle the messages where they are.
+            const count = r.arrayHeader();
+            if (count < 0) {
+              this.runner.fault('protocol', 'a batch without a "messages" list');
+              return;
+            }
+            for (let j = 0; j < count && this.runner.ready; j++) this.readMessage(r, false);
+            if (!this.runner.ready) return;
+            messagesAt = -2;
+          } else {
+            messagesAt = r.pos;
+            r.skip();
+          }
+          break;
+        default:
+          r.skip();
       }
     }
     const end = r.pos;
@@ -555,7 +723,7 @@ class ShellBoltTask implements RunnerHooks {
         this.collector.emitDirect(task, stream, anchors, values as Values);
       } else {
         const tasks = this.collector.emit(stream, anchors, values as Values);
-        if (needTaskIds) this.runner.send(tasks);
+        if (needTaskIds) this.sendMessage(tasks);
       }
     } catch (err) {
       // The runtime refused the tuple (fields, stream, direct task): the inputs it derives from
@@ -571,7 +739,7 @@ class ShellBoltTask implements RunnerHooks {
           { cause: err },
         ),
       );
-      if (needTaskIds) this.runner.send([]);
+      if (needTaskIds) this.sendMessage([]);
     }
   }
 
@@ -590,7 +758,7 @@ class ShellBoltTask implements RunnerHooks {
 
   private onSettle(rawId: unknown, ok: boolean): void {
     const k = idKey(rawId);
-    const input = k === undefined ? undefined : this.inFlight.get(k);
+    const input = k === undefined ? undefined : this.inFlight.take(k);
     if (input === undefined || k === undefined) {
       this.runner.fault(
         'protocol',
@@ -598,7 +766,6 @@ class ShellBoltTask implements RunnerHooks {
       );
       return;
     }
-    this.inFlight.delete(k);
     if (!ok || (this.failOnAck.size > 0 && this.failOnAck.delete(k))) this.collector.fail(input);
     else this.collector.ack(input);
   }
@@ -643,6 +810,7 @@ class ShellBoltTask implements RunnerHooks {
 
   onReady(): void {
     this.maxPending = this.pendingLimit(this.runner.extension);
+    this.inFlight.reserve(this.maxPending * 4);
     this.heartbeatSentAt = undefined;
     this.lastHeartbeatAt = performance.now();
     this.release();
@@ -651,19 +819,24 @@ class ShellBoltTask implements RunnerHooks {
 
   onDown(): string {
     const failed = this.inFlight.size;
-    this.batchIds.length = 0;
     this.batchInputs.length = 0;
+    this.batchIds.length = 0;
+    this.batchCount = 0;
+    this.batchFirstInput = undefined;
+    // Bytes for this subprocess never go to the next one.
+    this.writer?.discard();
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.heartbeatSentAt = undefined;
-    for (const input of this.inFlight.values()) this.collector.fail(input);
-    this.inFlight.clear();
+    this.inFlight.drain(this.failInput);
     this.failOnAck.clear();
-    const held = this.waiting.length - this.waitingHead;
+    const held = this.heldInputs.length - this.heldHead;
     const parts = [failed === 0 ? 'no tuples were in flight' : `${failed} in-flight tuple(s) failed (their spouts replay them)`];
     if (held > 0) parts.push(`${held} input(s) held for the new subprocess`);
     return parts.join(', ');
   }
+
+  private readonly failInput = (input: Tuple): void => this.collector.fail(input);
 
   onTick(now: number): void {
     if (this.heartbeatSentAt === undefined && now - this.lastHeartbeatAt >= this.settings.heartbeatIntervalMs) this.heartbeat(now);
@@ -673,7 +846,7 @@ class ShellBoltTask implements RunnerHooks {
     if (!this.runner.ready) return;
     // Tuples batched before the heartbeat go first.
     this.beforeFlush(true);
-    this.runner.send({ id: String(++this.seq), comp: null, stream: '__heartbeat', task: -1, tuple: [] });
+    this.sendMessage({ id: String(++this.seq), comp: null, stream: '__heartbeat', task: -1, tuple: [] });
     this.heartbeatSentAt = now;
     this.lastHeartbeatAt = now;
   }
@@ -683,12 +856,15 @@ class ShellBoltTask implements RunnerHooks {
   }
 
   async close(): Promise<void> {
+    if (this.runner.ready) this.beforeFlush(true);
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     await this.runner.close();
     // Held inputs are let go; their trees time out and replay, as for anything in flight at shutdown.
-    for (let i = this.waitingHead; i < this.waiting.length; i++) (this.waiting[i] as Waiting).resolve();
-    this.waiting = [];
-    this.waitingHead = 0;
+    for (let i = this.heldHead; i < this.heldGroups.length; i++) (this.heldGroups[i] as HeldGroup).resolve();
+    this.heldInputs = [];
+    this.heldGroups = [];
+    this.heldHead = 0;
+    this.openGroup = undefined;
   }
 }

@@ -105,3 +105,17 @@ def test_broken_output_pipe_is_host_went_away():
 
     with pytest.raises(HostWentAway):
         MsgpackSerializer(io.BytesIO(), ClosedPipe()).write({"command": "sync"})
+
+
+def test_msgpack_reads_headers_of_any_size():
+    """The TypeScript host writes a `tuples` list with an array32 header whatever its length."""
+    entry = msgpack.packb(["7", "spout", "default", 1, ["x", 42]], use_bin_type=True)
+    data = (
+        b"\x82\xa7command\xa6tuples\xa6tuples"
+        + b"\xdd\x00\x00\x00\x02"
+        + b"\xdc\x00\x05"
+        + entry[1:]
+        + entry
+    )
+    message = {"command": "tuples", "tuples": [["7", "spout", "default", 1, ["x", 42]]] * 2}
+    assert read_all("msgpack", TrickleStream(data, 3)) == [message]

@@ -250,3 +250,30 @@ func TestReadValueHandshake(t *testing.T) {
 		}
 	}
 }
+
+// The TypeScript host writes a "tuples" list with an array32 header whatever its length (it
+// fills in the count when the batch closes); every header size must read the same.
+func TestMsgpackTuplesWithWideHeaders(t *testing.T) {
+	var b bytes.Buffer
+	b.Write([]byte{0x82, 0xa7})
+	b.WriteString("command")
+	b.WriteByte(0xa6)
+	b.WriteString("tuples")
+	b.WriteByte(0xa6)
+	b.WriteString("tuples")
+	b.Write([]byte{0xdd, 0, 0, 0, 2}) // array32 of 2
+	for _, id := range []string{"7", "8"} {
+		b.Write([]byte{0xdc, 0, 5}) // array16 of 5
+		b.Write(packAll(t, id, "spout", "default", 1, []any{"x", 42}))
+	}
+	msgs := readAll(t, newTestReader(t, MsgPack, &b))
+	if len(msgs) != 1 || msgs[0].Kind != KindTuples || len(msgs[0].Tuples) != 2 {
+		t.Fatalf("got %+v", msgs)
+	}
+	for i, id := range []string{"7", "8"} {
+		tu := msgs[0].Tuples[i]
+		if tu.ID != id || tu.Comp != "spout" || tu.Stream != "default" || tu.Task != 1 || len(tu.Values) != 2 || tu.Values[0] != "x" {
+			t.Fatalf("tuple %d: %+v", i, tu)
+		}
+	}
+}
