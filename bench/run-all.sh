@@ -17,4 +17,7 @@ node "${node_opts[@]}" bench/trident.ts "$secs" 50
 for f in bench/windowing.ts bench/stateful.ts bench/multilang-*.ts; do
   [ -e "$f" ] && node "${node_opts[@]}" "$f"
 done
+# Cluster mode: nats-server, a coordinator and a supervisor started with the built squall binary.
+npm run build >/dev/null
+node --import tsx bench/cluster.ts "$secs"
 exit 0
