@@ -150,6 +150,9 @@ export const listCommand: CommandModule<object, ListArgs> = {
           rows.push([t.name, t.status, `${alive}/${t.workers.length}`, String(t.tasks), `${t.uptimeSecs}s`, count(t.emitted), count(t.acked), count(t.failed)]);
         }
         process.stdout.write(`${table(rows)}\n`);
+        for (const t of listing.topologies) {
+          for (const [component, message] of Object.entries(t.lastErrors)) process.stdout.write(`${t.name}/${component} last error: ${message}\n`);
+        }
       }
       const sups = listing.supervisors.map((s) => `${s.id} (${s.host}) ${s.used}/${s.slots} slots used`).join(', ');
       process.stdout.write(`\nSupervisors: ${sups.length > 0 ? sups : 'none alive'}\nLeader: ${listing.leader ?? 'none'}\n`);

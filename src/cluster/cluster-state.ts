@@ -11,6 +11,7 @@ import {
   type ApiReply,
   type ApiRequest,
   type AssignmentRecord,
+  type ComponentErrors,
   type LeaderLease,
   type SupervisorHeartbeat,
   type TopologyRecord,
@@ -80,6 +81,7 @@ export class ClusterState {
     private readonly leader: KV,
     private readonly packages: ObjectStore,
     private readonly workers: KV,
+    private readonly errors: KV,
     private readonly jsm: JetStreamManager,
     /** Prefix of buckets and API subjects. */
     readonly prefix: string,
@@ -118,7 +120,7 @@ export class ClusterState {
     try {
       const kvm = new Kvm(nc);
       const prefix = options.bucketPrefix ?? 'squall';
-      const [topologies, assignments, supervisors, leader, packages, workers] = await Promise.all([
+      const [topologies, assignments, supervisors, leader, packages, workers, errors] = await Promise.all([
         // Bucket TTLs are in milliseconds: a heartbeat or lease not renewed in time disappears.
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
@@ -126,8 +128,9 @@ export class ClusterState {
         kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
         new Objm(nc).create(`${prefix}_packages`),
         kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
+        kvm.create(`${prefix}_errors`, { history: 1 }),
       ]);
-      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, await jetstreamManager(nc), prefix, servers);
+      return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, errors, await jetstreamManager(nc), prefix, servers);
     } catch (err) {
       await nc.close();
       throw new ClusterError(`cannot open the cluster state buckets (is JetStream enabled on the NATS server? start it with -js): ${describe(err)}`, {
@@ -145,7 +148,7 @@ export class ClusterState {
    * (bounded by the request timeout). KV's keys() runs a consumer that can wait forever when
    * entries expire while it reads, and then the coordinator's loop would stall with it.
    */
-  private async keysOf(bucket: 'topologies' | 'assignments' | 'supervisors' | 'workers'): Promise<string[]> {
+  private async keysOf(bucket: 'topologies' | 'assignments' | 'supervisors' | 'workers' | 'errors'): Promise<string[]> {
     const name = `${this.prefix}_${bucket}`;
     const info = await this.jsm.streams.info(`KV_${name}`, { subjects_filter: `$KV.${name}.>` });
     const prefix = `$KV.${name}.`;
@@ -270,6 +273,31 @@ export class ClusterState {
       if (e !== null && e.operation === 'PUT') out.push(decodeRecord('worker', e.value));
     }
     return out;
+  }
+
+  // --- reported errors, the last few per component
+
+  /** Adds errors reported by a component, keeping the last `keep`. */
+  async reportErrors(topology: string, component: string, errors: ComponentErrors['errors'], keep = 10): Promise<void> {
+    const key = `${topology}.${component.replace(/[^-_a-zA-Z0-9]/g, '_')}`;
+    const e = await this.errors.get(key);
+    const previous = e === null || e.operation !== 'PUT' ? [] : decodeRecord('errors', e.value).errors;
+    const record: ComponentErrors = { v: 1, topology, component, errors: [...previous, ...errors].slice(-keep) };
+    await this.errors.put(key, encodeRecord('errors', record));
+  }
+
+  async componentErrors(topology: string): Promise<ComponentErrors[]> {
+    const out: ComponentErrors[] = [];
+    for (const key of await this.keysOf('errors')) {
+      if (!key.startsWith(`${topology}.`)) continue;
+      const e = await this.errors.get(key);
+      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('errors', e.value));
+    }
+    return out.sort((a, b) => a.component.localeCompare(b.component));
+  }
+
+  async deleteErrors(topology: string): Promise<void> {
+    for (const key of await this.keysOf('errors')) if (key.startsWith(`${topology}.`)) await this.errors.purge(key);
   }
 
   // --- the coordinator's API: request/reply on <prefix>.api.<op>

@@ -47,6 +47,8 @@ export interface TopologyListing {
   readonly emitted: number;
   readonly acked: number;
   readonly failed: number;
+  /** The last error of each component that reported one. */
+  readonly lastErrors: Readonly<Record<string, string>>;
 }
 
 export interface ClusterListing {
@@ -184,6 +186,7 @@ export class Coordinator {
       if (t.status === 'KILLED' && (t.actAt ?? 0) <= now) {
         await state.deleteTopology(t.name);
         await state.deletePackage(t.packageId).catch(() => undefined);
+        await state.deleteErrors(t.name).catch(() => undefined);
         assignments.delete(t.name);
         this.logger.log('info', `topology '${t.name}' killed`);
         continue;
@@ -320,8 +323,14 @@ export class Coordinator {
           failed += s.failed;
         }
       }
+      const lastErrors: Record<string, string> = {};
+      for (const e of await state.componentErrors(t.name)) {
+        const last = e.errors.at(-1);
+        if (last !== undefined) lastErrors[e.component] = `${last.message} (task ${last.task} on ${last.host}:${last.port})`;
+      }
       topologies.push({
         name: t.name,
+        lastErrors,
         status: t.status,
         workersRequested: t.workers ?? slots.length,
         workers: slots.map((w) => ({ ...w, alive: beats.some((h) => h.supervisor === w.supervisor && h.port === w.port) })),

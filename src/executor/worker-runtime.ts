@@ -62,6 +62,7 @@ export class WorkerRuntime {
   private stoppedAt = 0;
   private readonly errorCounts = new Map<string, number>();
   private readonly inboundLimit: number;
+  private totalErrors = 0;
 
   constructor(options: WorkerRuntimeOptions) {
     this.config = options.topology.config;
@@ -282,8 +283,14 @@ export class WorkerRuntime {
     });
   }
 
+  /** Errors reported since the worker started (the `errors` list keeps only the latest). */
+  get errorCount(): number {
+    return this.totalErrors;
+  }
+
   private recordError(component: string, task: number, error: unknown): void {
     const message = describe(error);
+    this.totalErrors++;
     this.errorCounts.set(component, (this.errorCounts.get(component) ?? 0) + 1);
     this.errors.push({ component, task, message, time: Date.now() });
     if (this.errors.length > RECENT_ERRORS * 5) this.errors.splice(0, this.errors.length - RECENT_ERRORS * 5);

@@ -66,6 +66,14 @@ export interface WorkerHeartbeat {
   readonly stats: Readonly<Record<string, { readonly emitted: number; readonly acked: number; readonly failed: number; readonly executed: number }>>;
 }
 
+/** The last errors reported by one component of a topology (Storm keeps ten per component). */
+export interface ComponentErrors {
+  readonly v: 1;
+  readonly topology: string;
+  readonly component: string;
+  readonly errors: readonly { readonly task: number; readonly host: string; readonly port: number; readonly message: string; readonly time: number }[];
+}
+
 export type ApiOperation = 'submit' | 'list' | 'kill' | 'activate' | 'deactivate' | 'rebalance';
 
 /** A request to the leading coordinator on `<prefix>.api.<op>`. */
@@ -135,6 +143,7 @@ const SHAPES = {
   assignment: { topology: str, version: num, workers: list({ supervisor: str, host: str, port: num, tasks: ints }) },
   lease: { id: str, host: str, since: num },
   worker: { topology: str, supervisor: str, host: str, port: num, pid: num, tasks: ints, startedAt: num, time: num, stats: obj },
+  errors: { topology: str, component: str, errors: list({ task: num, host: str, port: num, message: str, time: num }) },
   request: { op: oneOf('submit', 'list', 'kill', 'activate', 'deactivate', 'rebalance'), args: obj },
   reply: { ok: (x: unknown, p: string) => (typeof x === 'boolean' ? undefined : `${p} must be true or false`) },
 } satisfies Record<string, Record<string, Check>>;
@@ -147,6 +156,7 @@ interface Records {
   assignment: AssignmentRecord;
   lease: LeaderLease;
   worker: WorkerHeartbeat;
+  errors: ComponentErrors;
   request: ApiRequest;
   reply: ApiReply;
 }

@@ -55,6 +55,8 @@ export class Worker {
   private polling = false;
   private stopping: Promise<void> | undefined;
   private startedAt = 0;
+  /** How many of the runtime's reported errors went to the cluster already. */
+  private errorsSent = 0;
   private logger: Logger = new ConsoleLogger('info');
 
   constructor(private readonly options: WorkerOptions) {}
@@ -181,6 +183,7 @@ export class Worker {
     for (const [component, s] of Object.entries(runtime.summary(true))) {
       stats[component] = { emitted: s.emitted, acked: s.acked, failed: s.failed, executed: s.executed };
     }
+    await this.sendErrors();
     await this.state.heartbeatWorker({
       v: 1,
       topology: o.topology,
@@ -225,6 +228,27 @@ export class Worker {
   private flush(): void {
     this.flushScheduled = false;
     for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch);
+  }
+
+  /** Publishes errors reported since the last heartbeat, grouped per component. */
+  private async sendErrors(): Promise<void> {
+    const runtime = this.runtime;
+    const state = this.state;
+    if (runtime === undefined || state === undefined) return;
+    // The runtime keeps a bounded list: count what is new from its end.
+    const all = runtime.errors;
+    const fresh = all.slice(Math.max(0, all.length - (runtime.errorCount - this.errorsSent)));
+    this.errorsSent = runtime.errorCount;
+    const byComponent = new Map<string, typeof fresh>();
+    for (const e of fresh) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
+    const host = this.options.host ?? os.hostname();
+    for (const [component, errors] of byComponent) {
+      await state.reportErrors(
+        this.options.topology,
+        component,
+        errors.map((e) => ({ task: e.task, host, port: this.options.port, message: e.message, time: e.time })),
+      );
+    }
   }
 
   /** Stops spouts, waits for in-flight tuples (up to `drainMs`), and closes everything. */

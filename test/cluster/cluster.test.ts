@@ -256,7 +256,7 @@ describe('a cluster of real processes', () => {
   }, 240_000);
 
   it('gives a clear error for each bad submission and command', async () => {
-    const c = newCluster({ SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '100' });
+    const c = newCluster({ SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '100', SQUALL_TEST_FAIL_EVERY: '20' });
 
     // NATS unreachable: the URL tried is named.
     const closed = await freePort();
@@ -302,6 +302,11 @@ describe('a cluster of real processes', () => {
     expect(badRebalance.code).toBe(3);
     expect(badRebalance.stderr).toContain("component 'split': executors must be a whole number from 1 to its 2 task(s)");
     expect(badRebalance.stderr).toContain("component 'nosuch': no such component");
+
+    // Errors reported by a component are kept in the cluster and listed.
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'a')?.lastErrors.split !== undefined, 'the reported error of split', 30_000);
+    expect(topologyOf(await c.listJson(), 'a')?.lastErrors.split).toMatch(/injected failure of sentence \d+ \(task \d+ on 127\.0\.0\.1:\d+\)/);
+    expect((await c.run('list')).stdout).toMatch(/a\/split last error: .*injected failure/);
 
     // The coordinator validates what reaches it through the API too, not only what the CLI checked.
     const state = await ClusterState.connect({ servers: nats.url, bucketPrefix: c.prefix });

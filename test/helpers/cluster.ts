@@ -177,5 +177,6 @@ export interface ListingJson {
     emitted: number;
     acked: number;
     failed: number;
+    lastErrors: Record<string, string>;
   }[];
 }
