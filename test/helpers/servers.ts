@@ -96,6 +96,6 @@ export function startRedis(reuse: { port?: number; dir?: string; appendOnly?: bo
  * A real nats-server with JetStream on a free port with its store in a temporary directory; or,
  * given the port and directory of a stopped one, the same server started again on its data.
  */
-export function startNats(reuse: { port?: number; dir?: string; listen?: string } = {}): Promise<RunningServer> {
-  return startServer('nats', 'nats-server', (port, dir) => ['-a', reuse.listen ?? '127.0.0.1', '-p', String(port), '-js', '-sd', dir], 'nats', reuse);
+export function startNats(reuse: { port?: number; dir?: string; listen?: string; args?: string[] } = {}): Promise<RunningServer> {
+  return startServer('nats', 'nats-server', (port, dir) => ['-a', reuse.listen ?? '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...(reuse.args ?? [])], 'nats', reuse);
 }

@@ -1,0 +1,66 @@
+/**
+ * Daemon behaviour beyond the happy path: a hung worker (stopped with SIGSTOP, so its process
+ * lives but never beats) is killed and restarted by its supervisor; and a NATS server that
+ * requires credentials is reached with them, by the CLI, the daemons and the workers alike.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestCluster, root, runCli } from '../helpers/cluster.js';
+import { startNats, type RunningServer } from '../helpers/servers.js';
+import { eventuallyAsync } from '../helpers/wait.js';
+
+const fixture = path.join(root, 'test/fixtures/cluster-word-count/topology.ts');
+let nats: RunningServer | undefined;
+let cluster: TestCluster | undefined;
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
+  cluster?.stop();
+  cluster = undefined;
+  await nats?.stop();
+  nats = undefined;
+});
+
+describe('the daemons', () => {
+  it('kill and restart a worker that hangs (alive but not beating)', async () => {
+    nats = await startNats();
+    const c = (cluster = new TestCluster(nats.url, 'hang', { SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '200' }));
+    c.startCoordinator('c1');
+    await c.startSupervisor('s1', 1);
+    await eventuallyAsync(async () => (await c.listJson().catch(() => undefined))?.supervisors.length === 1, 'the supervisor', 30_000);
+    expect((await c.run('submit', fixture, '--name', 'wc')).code).toBe(0);
+    await eventuallyAsync(async () => (await c.listJson()).topologies[0]?.workers.every((w) => w.alive) === true, 'the worker', 60_000);
+    const [pid] = [...c.workerPids().keys()];
+    expect(pid).toBeDefined();
+    process.kill(pid as number, 'SIGSTOP');
+    // worker.timeout.secs is 4 in the test configuration.
+    await eventuallyAsync(() => c.workerPids().size === 1 && !c.workerPids().has(pid as number), 'a new worker process', 30_000);
+    expect(c.logs()).toMatch(new RegExp(`pid ${String(pid)}\\) has not beaten for \\d+ s: killing it`));
+    await eventuallyAsync(async () => (await c.listJson()).topologies[0]?.workers.every((w) => w.alive) === true, 'the new worker heartbeating', 60_000);
+  }, 120_000);
+
+  it('reach a NATS server that needs a user and password, given in a config file or the environment', async () => {
+    nats = await startNats({ args: ['--user', 'squall', '--pass', 's3cret'] });
+    const c = (cluster = new TestCluster(nats.url, 'auth', { SQUALL_TEST_TOTAL: '2000', SQUALL_TEST_RATE: '1000', SQUALL_NATS_USER: 'squall', SQUALL_NATS_PASS: 's3cret' }));
+
+    // Without credentials: refused, with the URL and the server's reason.
+    const refused = await runCli(['list', '--nats', nats.url, '--prefix', 'auth']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(`cannot reach NATS at ${nats.url}`);
+    expect(refused.stderr).toMatch(/authorization/i);
+
+    // From a config file: connected (no coordinator yet is the next thing it says).
+    const conf = path.join(c.dir, 'auth.yaml');
+    writeFileSync(conf, `nats:\n  servers: ${nats.url}\n  user: squall\n  pass: s3cret\ncluster.prefix: auth\n`);
+    const viaFile = await runCli(['list', '--config', conf]);
+    expect(viaFile.stderr).toMatch(/no coordinator answers/);
+
+    // Daemons and workers from the environment (the cluster's env carries SQUALL_NATS_USER/PASS).
+    c.startCoordinator('c1');
+    await c.startSupervisor('s1', 1);
+    await eventuallyAsync(async () => (await runCli(['list', '--json', '--config', conf])).stdout.includes('"s1"'), 'the supervisor', 30_000);
+    expect((await runCli(['submit', fixture, '--name', 'wc', '--config', conf])).code).toBe(0);
+    await eventuallyAsync(() => c.spoutSummaries().reduce((n, s) => n + s.acked, 0) === 2000, 'every sentence acked', 60_000);
+  }, 120_000);
+});
