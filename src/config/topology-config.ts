@@ -96,6 +96,12 @@ export interface TridentMetadataConfig {
   readonly servers?: string | readonly string[];
   /** Key-value bucket holding the metadata. */
   readonly bucket?: string;
+  /** Credentials, when the NATS server asks for them (a cluster's workers pass their own). */
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** TLS files, as for the cluster's connection. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 /** What a user passes: any subset of the keys. */

@@ -25,6 +25,11 @@ export interface JetStreamSpoutOptions {
    * @defaultValue "opaque"
    */
   readonly type?: 'transactional' | 'opaque';
+  /** Credentials, when the NATS server asks for them. */
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 /** A partition's batch: stream sequences `first..last` of its subject, `count` messages; `next` is where the next batch starts. */
@@ -59,7 +64,17 @@ class JetStreamSource implements PartitionedSource {
     this.conn ??= (async () => {
       const servers = this.servers();
       try {
-        const nc = await connect({ servers, name: 'squall-trident-spout', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+        const o = this.options;
+        const nc = await connect({
+          servers,
+          name: 'squall-trident-spout',
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          ...(o.user === undefined ? {} : { user: o.user }),
+          ...(o.pass === undefined ? {} : { pass: o.pass }),
+          ...(o.token === undefined ? {} : { token: o.token }),
+          ...(o.tls === undefined ? {} : { tls: { ...o.tls } }),
+        });
         return { nc, js: jetstream(nc) };
       } catch (err) {
         this.conn = undefined;

@@ -56,6 +56,9 @@ interface PooledNats {
   refs: number;
 }
 
+/** How to log in to NATS, when the server asks. */
+type NatsAuth = Pick<TridentMetadataConfig, 'user' | 'pass' | 'token' | 'tls'>;
+
 /** One NATS connection per servers and bucket per process, shared by the Trident tasks of a worker. */
 const natsPool = new Map<string, PooledNats>();
 
@@ -70,14 +73,23 @@ export class NatsMetadataStore implements MetadataStore {
     private readonly kv: KV,
   ) {}
 
-  static async open(servers: readonly string[], bucket: string = DEFAULT_METADATA_BUCKET): Promise<NatsMetadataStore> {
-    const poolKey = `${servers.join(',')}|${bucket}`;
+  static async open(servers: readonly string[], bucket: string = DEFAULT_METADATA_BUCKET, auth: NatsAuth = {}): Promise<NatsMetadataStore> {
+    const poolKey = `${servers.join(',')}|${bucket}|${auth.user ?? ''}`;
     let p = natsPool.get(poolKey);
     if (p === undefined) {
       const connection = (async () => {
         let nc: NatsConnection;
         try {
-          nc = await connect({ servers: [...servers], name: 'squall-trident', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+          nc = await connect({
+            servers: [...servers],
+            name: 'squall-trident',
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 250,
+            ...(auth.user === undefined ? {} : { user: auth.user }),
+            ...(auth.pass === undefined ? {} : { pass: auth.pass }),
+            ...(auth.token === undefined ? {} : { token: auth.token }),
+            ...(auth.tls === undefined ? {} : { tls: { ...auth.tls } }),
+          });
         } catch (err) {
           throw new TridentError(`cannot reach NATS at ${servers.join(', ')} for the Trident metadata: ${describe(err)}`, { cause: err });
         }
@@ -152,5 +164,11 @@ export async function openMetadataStore(config: TopologyConfig): Promise<Metadat
   if (typeof bucket !== 'string' || !/^[-_a-zA-Z0-9]+$/.test(bucket)) {
     throw new ConfigError(PROVIDER_CONFIG, `bucket must be a name of letters, digits, '-' and '_', got ${JSON.stringify(bucket)}`);
   }
-  return NatsMetadataStore.open(servers, bucket);
+  const auth: NatsAuth = {
+    ...(c.user === undefined ? {} : { user: c.user }),
+    ...(c.pass === undefined ? {} : { pass: c.pass }),
+    ...(c.token === undefined ? {} : { token: c.token }),
+    ...(c.tls === undefined ? {} : { tls: c.tls }),
+  };
+  return NatsMetadataStore.open(servers, bucket, auth);
 }

@@ -85,7 +85,15 @@ export class Worker {
     if (topology.config['topology.trident.metadata.provider'] === 'memory') {
       topology = topology.withConfig({
         'topology.trident.metadata.provider': 'nats',
-        'topology.trident.metadata.provider.config': { servers: [...state.servers], bucket: `${state.prefix}_trident_${o.topology.replace(/[^-_a-zA-Z0-9]/g, '_')}`, ...topology.config['topology.trident.metadata.provider.config'] },
+        'topology.trident.metadata.provider.config': {
+          servers: [...state.servers],
+          bucket: `${state.prefix}_trident_${o.topology.replace(/[^-_a-zA-Z0-9]/g, '_')}`,
+          ...(o.cluster?.user === undefined ? {} : { user: o.cluster.user }),
+          ...(o.cluster?.pass === undefined ? {} : { pass: o.cluster.pass }),
+          ...(o.cluster?.token === undefined ? {} : { token: o.cluster.token }),
+          ...(o.cluster?.tls === undefined ? {} : { tls: o.cluster.tls }),
+          ...topology.config['topology.trident.metadata.provider.config'],
+        },
       });
     }
 

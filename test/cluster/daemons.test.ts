@@ -5,9 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { TestCluster, root, runCli } from '../helpers/cluster.js';
-import { startNats, type RunningServer } from '../helpers/servers.js';
+import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
+import { redisCounts } from '../helpers/trident.js';
 import { eventuallyAsync } from '../helpers/wait.js';
 
 const fixture = path.join(root, 'test/fixtures/cluster-word-count/topology.ts');
@@ -42,7 +45,19 @@ describe('the daemons', () => {
 
   it('reach a NATS server that needs a user and password, given in a config file or the environment', async () => {
     nats = await startNats({ args: ['--user', 'squall', '--pass', 's3cret'] });
-    const c = (cluster = new TestCluster(nats.url, 'auth', { SQUALL_TEST_TOTAL: '2000', SQUALL_TEST_RATE: '1000', SQUALL_NATS_USER: 'squall', SQUALL_NATS_PASS: 's3cret' }));
+    const redis = await startRedis();
+    onTestFinished(() => redis.stop());
+    const c = (cluster = new TestCluster(nats.url, 'auth', {
+      SQUALL_TEST_TOTAL: '2000',
+      SQUALL_TEST_RATE: '1000',
+      SQUALL_NATS_USER: 'squall',
+      SQUALL_NATS_PASS: 's3cret',
+      SQUALL_TEST_NATS: nats.url,
+      SQUALL_TEST_NATS_USER: 'squall',
+      SQUALL_TEST_NATS_PASS: 's3cret',
+      SQUALL_TEST_REDIS: redis.url,
+      SQUALL_TEST_STREAM: 'authwords',
+    }));
 
     // Without credentials: refused, with the URL and the server's reason.
     const refused = await runCli(['list', '--nats', nats.url, '--prefix', 'auth']);
@@ -62,5 +77,24 @@ describe('the daemons', () => {
     await eventuallyAsync(async () => (await runCli(['list', '--json', '--config', conf])).stdout.includes('"s1"'), 'the supervisor', 30_000);
     expect((await runCli(['submit', fixture, '--name', 'wc', '--config', conf])).code).toBe(0);
     await eventuallyAsync(() => c.spoutSummaries().reduce((n, s) => n + s.acked, 0) === 2000, 'every sentence acked', 60_000);
-  }, 120_000);
+    expect((await runCli(['kill', 'wc', '--wait', '0', '--config', conf])).code).toBe(0);
+
+    // A Trident topology's batch metadata goes to the same NATS with the workers' credentials.
+    const nc = await connect({ servers: nats.url, user: 'squall', pass: 's3cret' });
+    const words: Record<string, number> = {};
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'authwords', subjects: ['authwords.*'] });
+      const js = jetstream(nc);
+      for (let i = 0; i < 300; i++) {
+        const w = ['red', 'green', 'blue'][i % 3] as string;
+        await js.publish(`authwords.${i % 3}`, new TextEncoder().encode(w));
+        words[w] = (words[w] ?? 0) + 1;
+      }
+    } finally {
+      await nc.close();
+    }
+    expect((await runCli(['submit', path.join(root, 'test/fixtures/cluster-trident/topology.ts'), '--name', 'tc', '--config', conf])).code).toBe(0);
+    await eventuallyAsync(async () => JSON.stringify(await redisCounts(redis.url, 'tc')) === JSON.stringify({ ...(await redisCounts(redis.url, 'tc')), ...words }), 'exact counts', 60_000);
+    expect(await redisCounts(redis.url, 'tc')).toEqual(words);
+  }, 180_000);
 });
