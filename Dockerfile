@@ -6,9 +6,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/squall
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install (not ci), as scripts/test-all.sh does: the lockfile has no entries for the optional
+# native packages of other platforms (msgpackr-extract's), which npm ci refuses. Scripts wait for
+# the sources (the package's own `prepare` builds them); `npm rebuild` below runs the dependencies'.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm link \
+RUN npm rebuild && npm run build && npm link \
  && pip3 install --no-cache-dir --break-system-packages ./multilang/python
 ENTRYPOINT ["squall"]
 CMD ["--help"]
