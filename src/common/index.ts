@@ -4,4 +4,4 @@ export { IdTable } from './id-table.js';
 export { LatencyHistogram } from './histogram.js';
 export { ConsoleLogger, MemoryLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { withDeadline } from './deadline.js';
+export { PeriodicTask, withDeadline } from './periodic.js';

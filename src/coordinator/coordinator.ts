@@ -8,8 +8,7 @@ import {
   InvalidTopologyError,
   NotAliveError,
   SquallError,
-  describe,
-  withDeadline,
+  PeriodicTask,
   type Logger,
   type TopologyProblem,
 } from '../common/index.js';
@@ -72,9 +71,7 @@ export class Coordinator {
   private state: ClusterState | undefined;
   private leadership: Leadership | undefined;
   private api: Subscription | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PeriodicTask;
   /** Supervisor id -> last heartbeat revision seen and when (our clock). */
   private readonly seen = new Map<string, { revision: number; at: number }>();
   private leaderSince = 0;
@@ -84,6 +81,7 @@ export class Coordinator {
     this.host = options.host ?? os.hostname();
     this.id = options.id ?? `${this.host}-${randomBytes(3).toString('hex')}`;
     this.logger = options.logger ?? new ConsoleLogger('info');
+    this.loop = new PeriodicTask(() => this.lead(), options.tickMs ?? 1000, (m) => this.logger.log('warn', `coordinator ${this.id}: ${m}`));
   }
 
   get isLeader(): boolean {
@@ -93,15 +91,12 @@ export class Coordinator {
   async start(): Promise<void> {
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `coordinator ${this.id}` });
     void this.watchConnection(this.state);
-    await this.tick();
+    await this.loop.start();
     if (!this.isLeader) this.logger.log('info', `coordinator ${this.id} stands by (another coordinator leads)`);
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.ticking;
+    await this.loop.stop();
     this.api?.unsubscribe();
     await this.leadership?.release();
     this.leadership = undefined;
@@ -118,14 +113,6 @@ export class Coordinator {
         this.leaderSince = Math.max(this.leaderSince, now);
       }
     }
-  }
-
-  private tick(): Promise<void> {
-    if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
-    this.ticking = withDeadline(this.lead(), 20_000, 'a tick')
-      .catch((err: unknown) => this.logger.log('warn', `coordinator ${this.id}: ${describe(err)}`))
-      .finally(() => (this.ticking = undefined));
-    return this.ticking;
   }
 
   private async lead(): Promise<void> {

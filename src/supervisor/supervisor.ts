@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterState, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, SquallError, describe, withDeadline, type Logger } from '../common/index.js';
+import { ConsoleLogger, PeriodicTask, SquallError, type Logger } from '../common/index.js';
 
 export interface SupervisorOptions {
   /** Stable id; default `<host>-<first slot>`, the same across restarts on one machine. */
@@ -60,9 +60,7 @@ export class Supervisor {
   private readonly workers = new Map<number, RunningWorker>();
   /** Port -> consecutive quick failures and when the next start may happen. */
   private readonly backoff = new Map<number, { failures: number; notBefore: number }>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PeriodicTask;
 
   constructor(private readonly options: SupervisorOptions = {}) {
     this.host = options.host ?? os.hostname();
@@ -71,21 +69,19 @@ export class Supervisor {
     this.id = options.id ?? `${this.host}-${this.slots[0] ?? 0}`;
     this.dir = options.dir ?? path.join(os.tmpdir(), `squall-supervisor-${this.id}`);
     this.logger = options.logger ?? new ConsoleLogger('info');
+    this.loop = new PeriodicTask(() => this.reconcile(), options.tickMs ?? 1000, (m) => this.logger.log('warn', `supervisor ${this.id}: ${m}`));
   }
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `supervisor ${this.id}` });
-    await this.tick();
+    await this.loop.start();
     this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}`);
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
   }
 
   /** Stops every worker (each drains first) and leaves the cluster at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.ticking;
+    await this.loop.stop();
     await Promise.all([...this.workers.values()].map((w) => this.stopWorker(w, 'the supervisor stops')));
     await this.state?.removeSupervisor(this.id).catch(() => undefined);
     await this.state?.close();
@@ -96,14 +92,6 @@ export class Supervisor {
     const out = new Map<number, number>();
     for (const w of this.workers.values()) if (w.child.pid !== undefined) out.set(w.port, w.child.pid);
     return out;
-  }
-
-  private tick(): Promise<void> {
-    if (this.ticking !== undefined || this.stopped) return this.ticking ?? Promise.resolve();
-    this.ticking = withDeadline(this.reconcile(), 20_000, 'a tick')
-      .catch((err: unknown) => this.logger.log('warn', `supervisor ${this.id}: ${describe(err)}`))
-      .finally(() => (this.ticking = undefined));
-    return this.ticking;
   }
 
   private async reconcile(): Promise<void> {
@@ -126,7 +114,7 @@ export class Supervisor {
     }
     const now = Date.now();
     for (const [port, want] of wanted) {
-      if (this.workers.has(port) || this.stopped) continue;
+      if (this.workers.has(port) || this.loop.isStopped) continue;
       if ((this.backoff.get(port)?.notBefore ?? 0) > now) continue;
       this.startWorker(port, want.topology, want.key);
     }
@@ -207,10 +195,10 @@ export class Supervisor {
       const tail = worker.stderrTail.length > 0 ? `; last output:\n  ${worker.stderrTail.slice(-5).join('\n  ')}` : '';
       this.logger.log('error', `worker of '${worker.topology}' on port ${worker.port} (pid ${worker.child.pid ?? '?'}) ${how}; restarting in ${delay} ms${tail}`);
     }
-    if (!this.stopped) {
+    if (!this.loop.isStopped) {
       // Restart (or settle the slot) without waiting for the next tick.
       const wait = Math.max(0, (this.backoff.get(worker.port)?.notBefore ?? 0) - Date.now());
-      setTimeout(() => void this.tick(), wait);
+      setTimeout(() => void this.loop.runNow(), wait);
     }
   }
 

@@ -290,13 +290,17 @@ export class AggregateProcessor extends Processor {
 /** A state a processor opened for its task. */
 export type StateOpener = (node: Node) => Promise<State>;
 
-/** stateQuery: collects the batch, reads the state once at its end, emits per tuple. */
-export class StateQueryProcessor extends Processor {
-  private state!: State;
-  private fn!: QueryFunction<State, unknown>;
-  private positions: number[] = [];
-  private inputSchema!: FieldIndex;
-  private collector!: AppendingCollector;
+/**
+ * What stateQuery and partitionPersist share: the state opened for the task, the input fields
+ * projected into tuples, an operation prepared and cleaned up with the task, and the batch
+ * collected until its end.
+ */
+abstract class StateProcessor<Op extends object, Item> extends Processor {
+  protected state!: State;
+  protected op!: Op;
+  protected positions: number[] = [];
+  protected inputSchema!: FieldIndex;
+  protected collector!: AppendingCollector;
 
   constructor(
     index: number,
@@ -306,39 +310,64 @@ export class StateQueryProcessor extends Processor {
     super(index, node);
   }
 
+  /** The node's input fields and operation, and whether the collector keeps the input values. */
+  protected abstract describeNode(): { input: readonly string[]; op: Op; keepInput: boolean } | undefined;
+  protected abstract item(values: readonly Value[]): Item;
+
   override async prepare(env: ProcessorEnv): Promise<void> {
-    const spec = this.node.spec;
-    if (spec.kind !== 'stateQuery') return;
-    this.positions = projection(parentSchema(this.node), spec.input);
-    this.inputSchema = new FieldIndex(spec.input);
-    this.fn = instance(spec.op);
-    prepareOp(this.fn, env);
-    this.collector = new AppendingCollector((b, v) => this.emit(b, v), true, env);
+    const d = this.describeNode();
+    if (d === undefined) return;
+    this.positions = projection(parentSchema(this.node), d.input);
+    this.inputSchema = new FieldIndex(d.input);
+    this.op = instance(d.op);
+    prepareOp(this.op, env);
+    this.collector = new AppendingCollector((b, v) => this.emit(b, v), d.keepInput, env);
     this.state = await this.open(this.node);
   }
 
   execute(batch: BatchContext, values: readonly Value[]): void {
-    let list = batch.states[this.index] as (readonly Value[])[] | undefined;
+    let list = batch.states[this.index] as Item[] | undefined;
     if (list === undefined) batch.states[this.index] = list = [];
-    list.push(values);
+    list.push(this.item(values));
+  }
+
+  protected collected(batch: BatchContext): Item[] | undefined {
+    const list = batch.states[this.index] as Item[] | undefined;
+    return list === undefined || list.length === 0 ? undefined : list;
+  }
+
+  protected tupleOf(values: readonly Value[]): TridentTuple {
+    return new TridentTupleView(this.inputSchema, project(values, this.positions));
+  }
+
+  override async cleanup(): Promise<void> {
+    cleanupOp(this.op);
+    await this.state?.close?.();
+  }
+}
+
+/** stateQuery: collects the batch, reads the state once at its end, emits per tuple. */
+export class StateQueryProcessor extends StateProcessor<QueryFunction<State, unknown>, readonly Value[]> {
+  protected describeNode() {
+    const spec = this.node.spec;
+    return spec.kind === 'stateQuery' ? { input: spec.input, op: spec.op, keepInput: true } : undefined;
+  }
+
+  protected item(values: readonly Value[]): readonly Value[] {
+    return values;
   }
 
   override async finishBatch(batch: BatchContext): Promise<void> {
-    const list = batch.states[this.index] as (readonly Value[])[] | undefined;
-    if (list === undefined || list.length === 0) return;
-    const tuples = list.map((v) => new TridentTupleView(this.inputSchema, project(v, this.positions)));
-    const results = await this.fn.batchRetrieve(this.state, tuples);
+    const list = this.collected(batch);
+    if (list === undefined) return;
+    const tuples = list.map((v) => this.tupleOf(v));
+    const results = await this.op.batchRetrieve(this.state, tuples);
     const c = this.collector;
     c.batch = batch;
     for (let i = 0; i < tuples.length; i++) {
       c.input = list[i] as readonly Value[];
-      this.fn.execute(tuples[i] as TridentTuple, results[i], c);
+      this.op.execute(tuples[i] as TridentTuple, results[i], c);
     }
-  }
-
-  override async cleanup(): Promise<void> {
-    cleanupOp(this.fn);
-    await this.state?.close?.();
   }
 }
 
@@ -346,51 +375,24 @@ export class StateQueryProcessor extends Processor {
  * partitionPersist (and so persistentAggregate): collects the batch; at its end, which for this
  * section is the batch's commit, writes it into the state between beginCommit and commit.
  */
-export class PersistProcessor extends Processor {
-  private state!: State;
-  private updater!: StateUpdater<State>;
-  private positions: number[] = [];
-  private inputSchema!: FieldIndex;
-  private collector!: AppendingCollector;
-
-  constructor(
-    index: number,
-    node: Node,
-    private readonly open: StateOpener,
-  ) {
-    super(index, node);
-  }
-
-  override async prepare(env: ProcessorEnv): Promise<void> {
+export class PersistProcessor extends StateProcessor<StateUpdater<State>, TridentTuple> {
+  protected describeNode() {
     const spec = this.node.spec;
-    if (spec.kind !== 'persist') return;
-    this.positions = projection(parentSchema(this.node), spec.input);
-    this.inputSchema = new FieldIndex(spec.input);
-    this.updater = instance(spec.updater);
-    prepareOp(this.updater, env);
-    this.collector = new AppendingCollector((b, v) => this.emit(b, v), false, env);
-    this.state = await this.open(this.node);
+    return spec.kind === 'persist' ? { input: spec.input, op: spec.updater, keepInput: false } : undefined;
   }
 
-  execute(batch: BatchContext, values: readonly Value[]): void {
-    let list = batch.states[this.index] as TridentTuple[] | undefined;
-    if (list === undefined) batch.states[this.index] = list = [];
-    list.push(new TridentTupleView(this.inputSchema, project(values, this.positions)));
+  protected item(values: readonly Value[]): TridentTuple {
+    return this.tupleOf(values);
   }
 
   override async finishBatch(batch: BatchContext): Promise<void> {
-    const list = batch.states[this.index] as TridentTuple[] | undefined;
     // As in Storm: a batch that brought this partition nothing does not touch the state.
-    if (list === undefined || list.length === 0) return;
+    const list = this.collected(batch);
+    if (list === undefined) return;
     this.collector.batch = batch;
     await this.state.beginCommit(batch.txid);
-    await this.updater.updateState(this.state, list, this.collector);
+    await this.op.updateState(this.state, list, this.collector);
     await this.state.commit(batch.txid);
-  }
-
-  override async cleanup(): Promise<void> {
-    cleanupOp(this.updater);
-    await this.state?.close?.();
   }
 }
 
