@@ -4,6 +4,7 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions, type Subscription } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
+import { natsAuthOptions, type NatsAuth } from '../config/index.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -11,7 +12,9 @@ import {
   type ApiReply,
   type ApiRequest,
   type AssignmentRecord,
+  type ClusterRecords,
   type ComponentErrors,
+  type RecordKind,
   type LeaderLease,
   type SupervisorHeartbeat,
   type TopologyRecord,
@@ -29,16 +32,12 @@ export class ClusterError extends SquallError {
   }
 }
 
-export interface ClusterConnectOptions {
+/** Where NATS is and how to log in (user/pass, token, TLS from NatsAuth; or a creds file). */
+export interface ClusterConnectOptions extends NatsAuth {
   /** NATS URLs; default `SQUALL_NATS` or nats://127.0.0.1:4222. */
   readonly servers?: string | readonly string[];
-  readonly user?: string;
-  readonly pass?: string;
-  readonly token?: string;
   /** A NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
   readonly credsFile?: string;
-  /** TLS: CA to trust, and a client certificate and key when the server asks for one. */
-  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
   readonly heartbeatTtlMs?: number;
   /** A leader that stops renewing loses the lease after this long. @defaultValue 10000 */
@@ -62,6 +61,9 @@ export function natsServers(servers?: string | readonly string[]): string[] {
 }
 
 const LEADER_KEY = 'leader';
+
+/** The buckets listed by key. */
+type Bucket = 'topologies' | 'assignments' | 'supervisors' | 'workers' | 'errors';
 
 /** The leadership of one coordinator; renew it well within the lease TTL. */
 export interface Leadership {
@@ -97,10 +99,7 @@ export class ClusterState {
       name: options.name ?? 'squall',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
-      ...(options.user === undefined ? {} : { user: options.user }),
-      ...(options.pass === undefined ? {} : { pass: options.pass }),
-      ...(options.token === undefined ? {} : { token: options.token }),
-      ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+      ...natsAuthOptions(options),
     };
     if (options.credsFile !== undefined) {
       let creds: Uint8Array;
@@ -148,13 +147,32 @@ export class ClusterState {
    * (bounded by the request timeout). KV's keys() runs a consumer that can wait forever when
    * entries expire while it reads, and then the coordinator's loop would stall with it.
    */
-  private async keysOf(bucket: 'topologies' | 'assignments' | 'supervisors' | 'workers' | 'errors'): Promise<string[]> {
+  private async keysOf(bucket: Bucket): Promise<string[]> {
     const name = `${this.prefix}_${bucket}`;
     const info = await this.jsm.streams.info(`KV_${name}`, { subjects_filter: `$KV.${name}.>` });
     const prefix = `$KV.${name}.`;
     return Object.keys(info.state.subjects ?? {})
       .filter((s) => s.startsWith(prefix))
       .map((s) => s.slice(prefix.length));
+  }
+
+  /** One record, when its key holds one (not deleted, not expired). */
+  private async readRecord<K extends RecordKind>(kv: KV, kind: K, key: string): Promise<ClusterRecords[K] | undefined> {
+    const e = await kv.get(key);
+    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord(kind, e.value);
+  }
+
+  /** Every record of a bucket (whose key passes `keep`), read in parallel. */
+  private async readAll<K extends RecordKind>(bucket: Bucket, kind: K, keep: (key: string) => boolean = () => true): Promise<ClusterRecords[K][]> {
+    const keys = (await this.keysOf(bucket)).filter(keep);
+    const kv = this.bucket(bucket);
+    const out: ClusterRecords[K][] = [];
+    for (const r of await Promise.all(keys.map((key) => this.readRecord(kv, kind, key)))) if (r !== undefined) out.push(r);
+    return out;
+  }
+
+  private bucket(name: Bucket): KV {
+    return { topologies: this.topologies, assignments: this.assignments, supervisors: this.supervisors, workers: this.workers, errors: this.errors }[name];
   }
 
   // --- topologies
@@ -174,18 +192,12 @@ export class ClusterState {
     }
   }
 
-  async getTopology(name: string): Promise<TopologyRecord | undefined> {
-    const e = await this.topologies.get(name);
-    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('topology', e.value);
+  getTopology(name: string): Promise<TopologyRecord | undefined> {
+    return this.readRecord(this.topologies, 'topology', name);
   }
 
   async listTopologies(): Promise<TopologyRecord[]> {
-    const out: TopologyRecord[] = [];
-    for (const key of await this.keysOf('topologies')) {
-      const t = await this.getTopology(key);
-      if (t !== undefined) out.push(t);
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return (await this.readAll('topologies', 'topology')).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async deleteTopology(name: string): Promise<void> {
@@ -213,18 +225,12 @@ export class ClusterState {
     await this.assignments.put(record.topology, encodeRecord('assignment', record));
   }
 
-  async getAssignment(topology: string): Promise<AssignmentRecord | undefined> {
-    const e = await this.assignments.get(topology);
-    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord('assignment', e.value);
+  getAssignment(topology: string): Promise<AssignmentRecord | undefined> {
+    return this.readRecord(this.assignments, 'assignment', topology);
   }
 
   async listAssignments(): Promise<AssignmentRecord[]> {
-    const out: AssignmentRecord[] = [];
-    for (const key of await this.keysOf('assignments')) {
-      const a = await this.getAssignment(key);
-      if (a !== undefined) out.push(a);
-    }
-    return out.sort((a, b) => a.topology.localeCompare(b.topology));
+    return (await this.readAll('assignments', 'assignment')).sort((a, b) => a.topology.localeCompare(b.topology));
   }
 
   async deleteAssignment(topology: string): Promise<void> {
@@ -266,13 +272,8 @@ export class ClusterState {
     await this.workers.delete(`${supervisor}.${port}`);
   }
 
-  async liveWorkers(): Promise<WorkerHeartbeat[]> {
-    const out: WorkerHeartbeat[] = [];
-    for (const key of await this.keysOf('workers')) {
-      const e = await this.workers.get(key);
-      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('worker', e.value));
-    }
-    return out;
+  liveWorkers(): Promise<WorkerHeartbeat[]> {
+    return this.readAll('workers', 'worker');
   }
 
   // --- reported errors, the last few per component
@@ -280,20 +281,15 @@ export class ClusterState {
   /** Adds errors reported by a component, keeping the last `keep`. */
   async reportErrors(topology: string, component: string, errors: ComponentErrors['errors'], keep = 10): Promise<void> {
     const key = `${topology}.${component.replace(/[^-_a-zA-Z0-9]/g, '_')}`;
-    const e = await this.errors.get(key);
-    const previous = e === null || e.operation !== 'PUT' ? [] : decodeRecord('errors', e.value).errors;
+    const previous = (await this.readRecord(this.errors, 'errors', key))?.errors ?? [];
     const record: ComponentErrors = { v: 1, topology, component, errors: [...previous, ...errors].slice(-keep) };
     await this.errors.put(key, encodeRecord('errors', record));
   }
 
-  async componentErrors(topology: string): Promise<ComponentErrors[]> {
-    const out: ComponentErrors[] = [];
-    for (const key of await this.keysOf('errors')) {
-      if (!key.startsWith(`${topology}.`)) continue;
-      const e = await this.errors.get(key);
-      if (e !== null && e.operation === 'PUT') out.push(decodeRecord('errors', e.value));
-    }
-    return out.sort((a, b) => a.component.localeCompare(b.component));
+  /** The errors of every component of `topology`, or of every topology. */
+  async componentErrors(topology?: string): Promise<ComponentErrors[]> {
+    const records = await this.readAll('errors', 'errors', (key) => topology === undefined || key.startsWith(`${topology}.`));
+    return records.sort((a, b) => a.component.localeCompare(b.component));
   }
 
   async deleteErrors(topology: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../common/index.js';
+import type { NatsAuth } from './nats-auth.js';
 
 /**
  * Topology configuration: Storm's dotted keys, typed, with Storm's defaults where Storm has one.
@@ -91,17 +92,12 @@ export interface StateProviderConfig {
 }
 
 /** Settings of `topology.trident.metadata.provider.config`. */
-export interface TridentMetadataConfig {
+/** Credentials (NatsAuth) when the NATS server asks for them; a cluster's workers pass their own. */
+export interface TridentMetadataConfig extends NatsAuth {
   /** NATS server URLs, comma-separated or a list. */
   readonly servers?: string | readonly string[];
   /** Key-value bucket holding the metadata. */
   readonly bucket?: string;
-  /** Credentials, when the NATS server asks for them (a cluster's workers pass their own). */
-  readonly user?: string;
-  readonly pass?: string;
-  readonly token?: string;
-  /** TLS files, as for the cluster's connection. */
-  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 /** What a user passes: any subset of the keys. */

@@ -258,9 +258,9 @@ export class Coordinator {
     const packageId = stringArg(a, 'packageId');
     const requested = optionalNumber(a, 'workers');
     const rawConfig = (typeof a.config === 'object' && a.config !== null ? a.config : {}) as Record<string, unknown>;
-    let config: TopologyConfig = validateConfig({ ...rawConfig, ...(requested === undefined ? {} : { 'topology.workers': requested }) });
+    const validated = validateConfig({ ...rawConfig, ...(requested === undefined ? {} : { 'topology.workers': requested }) });
     // Ackers are fixed at submit, so a rebalance to another worker count keeps the task numbering.
-    config = validateConfig({ ...config, 'topology.acker.executors': ackerCount(config) });
+    const config: TopologyConfig = { ...validated, 'topology.acker.executors': ackerCount(validated) };
     const existing = await state.getTopology(name);
     if (existing !== undefined) throw new AlreadyAliveError(name);
     const supervisors = await this.aliveSupervisors(state);
@@ -293,7 +293,7 @@ export class Coordinator {
   private async list(state: ClusterState): Promise<ClusterListing> {
     const supervisors = await this.aliveSupervisors(state);
     const assignments = await state.listAssignments();
-    const heartbeats = await state.liveWorkers();
+    const [heartbeats, errors] = await Promise.all([state.liveWorkers(), state.componentErrors()]);
     const now = Date.now();
     const topologies: TopologyListing[] = [];
     for (const t of await state.listTopologies()) {
@@ -311,7 +311,8 @@ export class Coordinator {
         }
       }
       const lastErrors: Record<string, string> = {};
-      for (const e of await state.componentErrors(t.name)) {
+      for (const e of errors) {
+        if (e.topology !== t.name) continue;
         const last = e.errors.at(-1);
         if (last !== undefined) lastErrors[e.component] = `${last.message} (task ${last.task} on ${last.host}:${last.port})`;
       }

@@ -150,7 +150,8 @@ const SHAPES = {
 
 export type RecordKind = keyof typeof SHAPES;
 
-interface Records {
+/** Each record kind's shape. */
+export interface ClusterRecords {
   topology: TopologyRecord;
   supervisor: SupervisorHeartbeat;
   assignment: AssignmentRecord;
@@ -164,12 +165,12 @@ interface Records {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeRecord<K extends RecordKind>(_kind: K, record: Records[K]): Uint8Array {
+export function encodeRecord<K extends RecordKind>(_kind: K, record: ClusterRecords[K]): Uint8Array {
   return encoder.encode(JSON.stringify(record));
 }
 
 /** Parses and validates a stored record; throws {@link RecordError} naming what is wrong. */
-export function decodeRecord<K extends RecordKind>(kind: K, bytes: Uint8Array): Records[K] {
+export function decodeRecord<K extends RecordKind>(kind: K, bytes: Uint8Array): ClusterRecords[K] {
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(bytes));
@@ -182,5 +183,5 @@ export function decodeRecord<K extends RecordKind>(kind: K, bytes: Uint8Array): 
   }
   const problem = checkFields(value, SHAPES[kind], kind);
   if (problem !== undefined) throw new RecordError(kind, problem);
-  return value as unknown as Records[K];
+  return value as unknown as ClusterRecords[K];
 }

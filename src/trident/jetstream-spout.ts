@@ -1,12 +1,14 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describe } from '../common/index.js';
+import { natsAuthOptions, type NatsAuth } from '../config/index.js';
 import type { Value, Values } from '../tuple/index.js';
 import { TridentError } from './errors.js';
 import type { TransactionAttempt, TridentCollector } from './operations.js';
 import { PartitionedTridentSpout, type PartitionedSource } from './spout.js';
 
-export interface JetStreamSpoutOptions {
+/** The stream to read, and credentials (NatsAuth) when the NATS server asks for them. */
+export interface JetStreamSpoutOptions extends NatsAuth {
   /** NATS URLs. @defaultValue `SQUALL_NATS`, else nats://127.0.0.1:4222 */
   readonly servers?: string | readonly string[];
   /** The JetStream stream to read. */
@@ -25,11 +27,6 @@ export interface JetStreamSpoutOptions {
    * @defaultValue "opaque"
    */
   readonly type?: 'transactional' | 'opaque';
-  /** Credentials, when the NATS server asks for them. */
-  readonly user?: string;
-  readonly pass?: string;
-  readonly token?: string;
-  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 /** A partition's batch: stream sequences `first..last` of its subject, `count` messages; `next` is where the next batch starts. */
@@ -64,16 +61,12 @@ class JetStreamSource implements PartitionedSource {
     this.conn ??= (async () => {
       const servers = this.servers();
       try {
-        const o = this.options;
         const nc = await connect({
           servers,
           name: 'squall-trident-spout',
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,
-          ...(o.user === undefined ? {} : { user: o.user }),
-          ...(o.pass === undefined ? {} : { pass: o.pass }),
-          ...(o.token === undefined ? {} : { token: o.token }),
-          ...(o.tls === undefined ? {} : { tls: { ...o.tls } }),
+          ...natsAuthOptions(this.options),
         });
         return { nc, js: jetstream(nc) };
       } catch (err) {

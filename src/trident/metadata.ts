@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, describe } from '../common/index.js';
-import type { TopologyConfig, TridentMetadataConfig } from '../config/index.js';
+import { natsAuthOptions, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import type { Value } from '../tuple/index.js';
 import { TridentError } from './errors.js';
@@ -56,9 +56,6 @@ interface PooledNats {
   refs: number;
 }
 
-/** How to log in to NATS, when the server asks. */
-type NatsAuth = Pick<TridentMetadataConfig, 'user' | 'pass' | 'token' | 'tls'>;
-
 /** One NATS connection per servers and bucket per process, shared by the Trident tasks of a worker. */
 const natsPool = new Map<string, PooledNats>();
 
@@ -85,10 +82,7 @@ export class NatsMetadataStore implements MetadataStore {
             name: 'squall-trident',
             maxReconnectAttempts: -1,
             reconnectTimeWait: 250,
-            ...(auth.user === undefined ? {} : { user: auth.user }),
-            ...(auth.pass === undefined ? {} : { pass: auth.pass }),
-            ...(auth.token === undefined ? {} : { token: auth.token }),
-            ...(auth.tls === undefined ? {} : { tls: { ...auth.tls } }),
+            ...natsAuthOptions(auth),
           });
         } catch (err) {
           throw new TridentError(`cannot reach NATS at ${servers.join(', ')} for the Trident metadata: ${describe(err)}`, { cause: err });
@@ -164,11 +158,5 @@ export async function openMetadataStore(config: TopologyConfig): Promise<Metadat
   if (typeof bucket !== 'string' || !/^[-_a-zA-Z0-9]+$/.test(bucket)) {
     throw new ConfigError(PROVIDER_CONFIG, `bucket must be a name of letters, digits, '-' and '_', got ${JSON.stringify(bucket)}`);
   }
-  const auth: NatsAuth = {
-    ...(c.user === undefined ? {} : { user: c.user }),
-    ...(c.pass === undefined ? {} : { pass: c.pass }),
-    ...(c.token === undefined ? {} : { token: c.token }),
-    ...(c.tls === undefined ? {} : { tls: c.tls }),
-  };
-  return NatsMetadataStore.open(servers, bucket, auth);
+  return NatsMetadataStore.open(servers, bucket, natsAuthOptions(c));
 }

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterError, ClusterState, decodePackage, unpackTopology, type ClusterConnectOptions } from '../cluster/index.js';
 import { ConsoleLogger, type Logger } from '../common/index.js';
+import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
 import type { TupleImpl } from '../tuple/index.js';
@@ -88,10 +89,7 @@ export class Worker {
         'topology.trident.metadata.provider.config': {
           servers: [...state.servers],
           bucket: `${state.prefix}_trident_${o.topology.replace(/[^-_a-zA-Z0-9]/g, '_')}`,
-          ...(o.cluster?.user === undefined ? {} : { user: o.cluster.user }),
-          ...(o.cluster?.pass === undefined ? {} : { pass: o.cluster.pass }),
-          ...(o.cluster?.token === undefined ? {} : { token: o.cluster.token }),
-          ...(o.cluster?.tls === undefined ? {} : { tls: o.cluster.tls }),
+          ...natsAuthOptions(o.cluster ?? {}),
           ...topology.config['topology.trident.metadata.provider.config'],
         },
       });
@@ -248,7 +246,11 @@ export class Worker {
     const fresh = all.slice(Math.max(0, all.length - (runtime.errorCount - this.errorsSent)));
     this.errorsSent = runtime.errorCount;
     const byComponent = new Map<string, typeof fresh>();
-    for (const e of fresh) byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e]);
+    for (const e of fresh) {
+      const list = byComponent.get(e.component);
+      if (list === undefined) byComponent.set(e.component, [e]);
+      else list.push(e);
+    }
     const host = this.options.host ?? os.hostname();
     for (const [component, errors] of byComponent) {
       await state.reportErrors(

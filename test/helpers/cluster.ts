@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ export class TestCluster {
     /** Environment of every daemon (and so of the workers): the fixture's SQUALL_TEST_* knobs. */
     private readonly env: Record<string, string> = {},
   ) {
-    spawnSync('mkdir', ['-p', this.out]);
+    mkdirSync(this.out, { recursive: true });
     writeFileSync(
       this.configFile,
       [
