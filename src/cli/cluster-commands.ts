@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { ClusterState, encodePackage, packTopology } from '../cluster/index.js';
+import { ClusterState, MAX_PACKAGE_BYTES, encodePackage, packTopology } from '../cluster/index.js';
 import { describe } from '../common/index.js';
 import type { ClusterListing } from '../coordinator/index.js';
 import type { ApiOperation } from '../protocol/cluster-records.js';
-import { loadTopologyFile } from '../worker/load-topology.js';
+import { loadTopologyPackage } from '../worker/load-topology.js';
 import { connectOptionsOf, daemonConfigOf, exitCodeOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
 
 /**
@@ -49,6 +52,7 @@ interface SubmitArgs extends ClusterArgs {
   workers: number | undefined;
   inactive: boolean;
   conf: string[] | undefined;
+  'max-package-mb': number;
 }
 
 /** `key=value` pairs from the command line; values read as JSON when they parse (numbers, booleans), else as strings. */
@@ -79,21 +83,34 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
       .option('workers', { type: 'number', describe: 'Worker processes to spread it over (default: its topology.workers)' })
       .option('inactive', { type: 'boolean', default: false, describe: 'Submit without starting the spouts (activate later)' })
       .option('conf', { alias: 'c', type: 'string', array: true, describe: "Topology configuration over the file's: key=value (e.g. -c topology.acker.executors=0)" })
+      .option('max-package-mb', {
+        type: 'number',
+        default: MAX_PACKAGE_BYTES / 1048576,
+        describe: "Refuse a topology whose folder (less what its .squallignore leaves out) holds more than this many MiB",
+      })
       .example('$0 submit topologies/word-count/topology.ts --name wc --workers 2', 'Run word count on two workers') as never,
   handler: async (args) => {
     let loaded;
     let topology;
+    let pkg;
+    // The package is loaded here exactly as a worker will load it: one that cannot load is
+    // refused now, with its error, instead of crash-looping on the workers.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-submit-'));
     try {
-      loaded = await loadTopologyFile(args.file);
+      if (!existsSync(args.file)) throw new CommandFailed(`Cannot load topology from ${args.file}: no such file`, 2);
+      const packed = await packTopology(args.file, { maxBytes: args['max-package-mb'] * 1048576 });
+      loaded = await loadTopologyPackage(packed, dir, args.file);
       topology = loaded.topology.withConfig(parseConf(args.conf ?? []));
+      pkg = encodePackage(packed);
     } catch (err) {
       process.stderr.write(`squall submit: ${describe(err)}\n`);
       process.exitCode = err instanceof CommandFailed ? err.exitCode : exitCodeOf(err);
       return;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     const name = args.name ?? loaded.defaultName;
     await withCluster('submit', args, async (state) => {
-      const pkg = encodePackage(await packTopology(loaded.file));
       const packageId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
       await state.putPackage(packageId, pkg);
       let result: { status: string; workers: { supervisor: string; port: number; tasks: number[] }[] };

@@ -314,7 +314,7 @@ export class Coordinator {
       for (const e of errors) {
         if (e.topology !== t.name) continue;
         const last = e.errors.at(-1);
-        if (last !== undefined) lastErrors[e.component] = `${last.message} (task ${last.task} on ${last.host}:${last.port})`;
+        if (last !== undefined) lastErrors[e.component] = `${last.message} (${last.task < 0 ? 'worker' : `task ${last.task}`} on ${last.host}:${last.port})`;
       }
       topologies.push({
         name: t.name,

@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Topology } from '../api/index.js';
+import { bundleTopology, unpackTopology, type TopologyPackage } from '../cluster/index.js';
 import { TopologyLoadError, describe, isSquallError } from '../common/index.js';
 
 export interface LoadedTopology {
@@ -14,57 +16,111 @@ export interface LoadedTopology {
 }
 
 /**
- * Loads a topology file (TypeScript or JavaScript) whose default export is a built topology or a
- * function returning one (possibly async). TypeScript is compiled on the fly by tsx.
+ * Loads a topology file (`.ts`, `.mts`, `.js`, `.mjs`, `.cjs`; ES module or CommonJS) whose
+ * default export is a built topology or a function returning one (possibly async). The file is
+ * bundled by esbuild as a worker's package is, so a file that runs here runs on a worker; its
+ * `import 'squall'` is this squall, with or without a node_modules or package.json around it.
  */
 export async function loadTopologyFile(file: string): Promise<LoadedTopology> {
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) throw new TopologyLoadError(file, 'no such file');
-  let mod: { default?: unknown };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-load-'));
   try {
-    if (/\.[cm]?ts$/.test(absolute)) {
-      // Registered for the whole process (not tsImport's private namespace) so the topology and
-      // this CLI share one instance of every squall module.
-      const { register } = await import('tsx/esm/api');
-      register();
-      mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
-    } else {
-      mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
-    }
+    const entry = path.join(dir, 'topology.mjs');
+    // import.meta.url and __dirname keep naming the file's own folder, where its resources are.
+    writeFileSync(entry, await bundleTopology(file, { outfile: entry, squall: 'this', moduleUrl: pathToFileURL(absolute).href }));
+    return await loadTopologyModule(entry, absolute);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Unpacks a topology package into `dir` and loads it, as a worker does; `squall submit` does the
+ * same before submitting, so a package that cannot load is refused rather than crash-looping.
+ */
+export async function loadTopologyPackage(pkg: TopologyPackage, dir: string, file?: string): Promise<LoadedTopology> {
+  const entry = unpackTopology(pkg, dir);
+  const loaded = await loadTopologyModule(entry, file ?? entry);
+  return file === undefined ? loaded : { ...loaded, resourcesDir: dir };
+}
+
+/**
+ * Imports a bundled topology module and checks its default export; `file` is the source named in
+ * errors and the one the default name comes from.
+ */
+export async function loadTopologyModule(moduleFile: string, file = moduleFile): Promise<LoadedTopology> {
+  // Stack traces of the topology's code name its own files and lines (the bundle has a source map).
+  process.setSourceMapsEnabled(true);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(moduleFile).href)) as Record<string, unknown>;
   } catch (err) {
     // A validation error thrown while the module builds its topology is the user's real problem.
     if (isSquallError(err)) throw err;
     throw new TopologyLoadError(file, describe(err), { cause: err });
   }
   let exported = mod.default;
-  // A file compiled as CommonJS exposes module.exports as `default`: unwrap its own default, and
-  // recognise "named exports only" as what it is.
-  if (typeof exported === 'object' && exported !== null && !isTopology(exported)) {
-    const moduleExports = exported;
-    if ('default' in moduleExports) exported = (moduleExports as { default: unknown }).default;
-    else if (Object.keys(mod).every((k) => k === 'default' || k in moduleExports)) exported = undefined;
-  }
+  // CommonJS compiled from `export default` arrives as module.exports = { default: ... }.
+  if (isPlainObject(exported) && 'default' in exported && !isTopology(exported)) exported = exported.default;
   if (exported === undefined) {
-    throw new TopologyLoadError(file, 'the file has no default export (export default a topology, or a function returning one)');
+    const named = Object.keys(mod).filter((k) => k !== 'default');
+    throw new TopologyLoadError(
+      file,
+      `the file has no default export${named.length > 0 ? ` (it exports ${list(named)})` : ''}: export default a topology (builder.createTopology()), or a function returning one`,
+    );
   }
-  if (typeof exported === 'function') {
+  if (typeof exported === 'function' && !isClass(exported)) {
     try {
       exported = await (exported as () => unknown)();
     } catch (err) {
       if (isSquallError(err)) throw err;
       throw new TopologyLoadError(file, `the default export threw: ${describe(err)}`, { cause: err });
     }
+    if (!isTopology(exported)) throw new TopologyLoadError(file, `the default export is a function that returned ${whatIs(exported)}`);
   }
-  if (!isTopology(exported)) {
-    throw new TopologyLoadError(
-      file,
-      `the default export is ${exported === null ? 'null' : typeof exported}, not a topology (call builder.createTopology())`,
-    );
-  }
-  const resourcesDir = path.dirname(absolute);
-  const base = path.basename(absolute).replace(/\.[cm]?[jt]s$/, '');
+  if (!isTopology(exported)) throw new TopologyLoadError(file, `the default export is ${whatIs(exported)}`);
+  const source = path.resolve(file);
+  const resourcesDir = path.dirname(source);
+  const base = path.basename(source).replace(/\.[cm]?[jt]s$/, '');
   const defaultName = base === 'topology' || base === 'index' ? path.basename(resourcesDir) : base;
-  return { topology: exported, file: absolute, resourcesDir, defaultName };
+  return { topology: exported, file: source, resourcesDir, defaultName };
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isClass(x: unknown): boolean {
+  return typeof x === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(x));
+}
+
+function list(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((n) => `'${n}'`);
+  return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
+}
+
+/** What a default export that is not a topology is, and what to write instead. */
+function whatIs(x: unknown): string {
+  const fix = 'export default builder.createTopology()';
+  if (x === null || x === undefined) return `${String(x)}, not a topology: ${fix}`;
+  if (typeof x === 'function') return `the class ${x.name || '(anonymous)'}, not a topology: ${fix}, or a function returning it`;
+  if (typeof x !== 'object') return `${typeof x === 'string' ? 'a string' : `a ${typeof x}`}, not a topology: ${fix}`;
+  const o = x as Record<string, unknown>;
+  if (typeof o.createTopology === 'function' && typeof o.setSpout === 'function') {
+    return `a TopologyBuilder, not the topology it builds: export default builder.createTopology()`;
+  }
+  if (typeof o.build === 'function' && typeof o.newStream === 'function') {
+    return `a TridentTopology, not the topology it builds: export default trident.build()`;
+  }
+  if (x instanceof Promise) return `a promise that is not a topology: ${fix}, or an async function returning it`;
+  const keys = Object.keys(o);
+  const holding = keys.filter((k) => isTopology(o[k]));
+  if (holding.length > 0) return `an object holding a topology in ${list(holding)}: export that topology as the default`;
+  const kind = isPlainObject(x) ? 'a plain object' : `an instance of ${(x as object).constructor.name}`;
+  return `${kind}${keys.length > 0 ? ` (keys ${list(keys)})` : ''}, not a topology: ${fix}`;
 }
 
 /**

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ClusterError, ClusterState, decodePackage, unpackTopology, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, type Logger } from '../common/index.js';
+import { ClusterError, ClusterState, decodePackage, type ClusterConnectOptions } from '../cluster/index.js';
+import { ConsoleLogger, describe, type Logger } from '../common/index.js';
 import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
 import type { TupleImpl } from '../tuple/index.js';
 import { BatchReceiver, BatchSender } from '../transport/index.js';
-import { loadTopologyFile } from './load-topology.js';
+import { loadTopologyPackage } from './load-topology.js';
 import { StreamTable, TupleBatch, decodeTupleBatch } from './tuple-batch.js';
 
 export interface WorkerOptions {
@@ -28,6 +28,9 @@ export interface WorkerOptions {
   /** Called once the worker has stopped because its slot was taken away. */
   readonly onRetired?: (reason: string) => void;
 }
+
+/** The component name under which a worker reports that it cannot start (`squall list` shows it). */
+export const WORKER_COMPONENT = '__worker';
 
 function endpointOf(slot: WorkerSlot): string {
   return `tcp://${slot.host}:${slot.port}`;
@@ -64,8 +67,24 @@ export class Worker {
 
   async start(): Promise<void> {
     const o = this.options;
-    const logger = (this.logger = o.logger ?? this.logger);
+    this.logger = o.logger ?? this.logger;
     const state = (this.state = await ClusterState.connect({ ...o.cluster, name: `worker ${o.supervisor}:${o.port}` }));
+    try {
+      await this.startWith(state);
+    } catch (err) {
+      // A worker that cannot start would only crash-loop in its supervisor's log: say why where
+      // `squall list` shows it.
+      await state
+        .reportErrors(o.topology, WORKER_COMPONENT, [{ task: -1, host: o.host ?? os.hostname(), port: o.port, message: `worker cannot start: ${describe(err)}`, time: Date.now() }])
+        .catch(() => undefined);
+      await state.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startWith(state: ClusterState): Promise<void> {
+    const o = this.options;
+    const logger = this.logger;
     const record = await state.getTopology(o.topology);
     if (record === undefined) throw new ClusterError(`No topology named '${o.topology}' in the cluster`);
     const assignment = await state.getAssignment(o.topology);
@@ -77,7 +96,7 @@ export class Worker {
     if (bytes === undefined) throw new ClusterError(`Package '${record.packageId}' of '${o.topology}' is missing from the object store`);
     const codeDir = o.codeDir ?? path.join(os.tmpdir(), 'squall-workers', `${o.topology}-${o.supervisor}-${o.port}`);
     mkdirSync(codeDir, { recursive: true });
-    const loaded = await loadTopologyFile(unpackTopology(decodePackage(bytes), codeDir));
+    const loaded = await loadTopologyPackage(decodePackage(bytes), codeDir);
     // Executor counts come from the cluster's record: a rebalance may have changed them.
     const executors: Record<string, number> = {};
     for (const c of Object.values(record.spec.components)) executors[c.id] = c.parallelism;
