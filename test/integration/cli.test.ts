@@ -106,3 +106,50 @@ describe('squall local', () => {
     expect(r.stdout).toContain('--json');
   });
 });
+
+/** A topology that emits five words and counts them: runs anywhere, in any of the four file kinds. */
+const PORTABLE = `import { BaseBasicBolt, BaseRichSpout, TopologyBuilder } from 'squall';
+class Words extends BaseRichSpout {
+  n = 0;
+  nextTuple() { if (this.n < 5) this.collector.emit(['w' + this.n], this.n++); }
+  declareOutputFields(d) { d.declare(['word']); }
+}
+class Sink extends BaseBasicBolt { execute() {} }
+const b = new TopologyBuilder();
+b.setSpout('words', Words);
+b.setBolt('sink', Sink).shuffleGrouping('words');
+export default b.createTopology();
+`;
+
+describe('a topology file wherever a user puts it', () => {
+  // Outside the repository: no node_modules holds squall, and no package.json says "module".
+  const layouts: { name: string; packageJson?: object }[] = [{ name: 'no package.json' }, { name: 'a CommonJS package', packageJson: { name: 'mine', version: '1.0.0' } }];
+  for (const layout of layouts) {
+    for (const ext of ['ts', 'mts', 'js', 'mjs']) {
+      it(`runs topology.${ext} in a folder with ${layout.name}, its 'squall' being the squall that runs it`, async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'squall-anywhere-'));
+        if (layout.packageJson !== undefined) writeFileSync(path.join(dir, 'package.json'), JSON.stringify(layout.packageJson));
+        writeFileSync(path.join(dir, `topology.${ext}`), PORTABLE);
+        const r = await squall(['local', `topology.${ext}`, '--duration', '1', '--json', '--quiet'], dir);
+        expect(r.code, r.stderr).toBe(0);
+        const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { components: Record<string, { emitted: number; acked: number }> };
+        expect(summary.components.words).toMatchObject({ emitted: 5, acked: 5 });
+        expect(r.stderr).not.toMatch(/Warning|Reparsing/);
+      });
+    }
+  }
+
+  it('says what a default export that is not a topology is, and what to call', async () => {
+    const builder = tempTopology(`import { TopologyBuilder } from 'squall';\nexport default new TopologyBuilder();\n`);
+    const r1 = await squall(['local', builder, '--duration', '1']);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain('the default export is a TopologyBuilder, not the topology it builds: export default builder.createTopology()');
+
+    const plain = tempTopology(`export default { spouts: [], bolts: [] };\n`);
+    const r2 = await squall(['local', plain, '--duration', '1']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain("the default export is a plain object (keys 'spouts', 'bolts'), not a topology: export default builder.createTopology()");
+    expect(r2.stderr).not.toContain('no default export');
+  });
+});
+
