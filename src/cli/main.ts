@@ -4,6 +4,8 @@ import { hideBin } from 'yargs/helpers';
 import { activateCommand, deactivateCommand, killCommand, listCommand, rebalanceCommand, submitCommand } from './cluster-commands.js';
 import { coordinatorCommand, supervisorCommand } from './daemon-commands.js';
 import { localCommand } from './local-command.js';
+import { initCommand } from './init-command.js';
+import { testCommand } from './test-command.js';
 
 /** The `squall` command line. */
 await yargs(hideBin(process.argv))
@@ -18,6 +20,9 @@ await yargs(hideBin(process.argv))
   .command(rebalanceCommand)
   .command(coordinatorCommand)
   .command(supervisorCommand)
+  // A new project and its tests.
+  .command(initCommand)
+  .command(testCommand)
   .demandCommand(1, 'Name a command; see the list above.')
   .strict()
   .recommendCommands()
