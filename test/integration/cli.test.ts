@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +150,69 @@ describe('a topology file wherever a user puts it', () => {
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain("the default export is a plain object (keys 'spouts', 'bolts'), not a topology: export default builder.createTopology()");
     expect(r2.stderr).not.toContain('no default export');
+  });
+});
+
+describe('squall init', () => {
+  for (const kind of ['', '--python', '--go']) {
+    it(`creates a project${kind === '' ? '' : ` with ${kind}`} whose test passes and whose topology runs at once`, async () => {
+      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'squall-init-')), 'my-topology');
+      const created = await squall(['init', dir, ...(kind === '' ? [] : [kind])]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toContain('squall local topology.ts');
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; type: string; dependencies: Record<string, string> };
+      expect(manifest).toMatchObject({ name: 'my-topology', type: 'module', dependencies: { squall: '^0.1.0' } });
+      if (kind === '--python') expect(existsSync(path.join(dir, 'split_bolt.py'))).toBe(true);
+      if (kind === '--go') expect(existsSync(path.join(dir, 'split/main.go'))).toBe(true);
+
+      // Nothing installed: the test and the topology find squall as loading does.
+      const tested = await squall(['test'], dir);
+      expect(tested.code, tested.stdout + tested.stderr).toBe(0);
+      expect(tested.stdout).toMatch(/^# pass 1$/m);
+      expect(tested.stdout).toMatch(/^# fail 0$/m);
+
+      const ran = await squall(['local', 'topology.ts', '--duration', '2', '--json', '--quiet'], dir);
+      expect(ran.code, ran.stderr).toBe(0);
+      const summary = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { components: Record<string, { emitted: number; acked: number; failed: number }> };
+      expect(summary.components.sentences!.acked).toBeGreaterThan(0);
+      expect(summary.components.sentences!.failed).toBe(0);
+      expect(summary.components.count!.emitted).toBeGreaterThan(summary.components.sentences!.acked);
+
+      // As npm install would leave it (squall and the types linked from here), the project typechecks.
+      mkdirSync(path.join(dir, 'node_modules/@types'), { recursive: true });
+      symlinkSync(root, path.join(dir, 'node_modules/squall'), 'dir');
+      symlinkSync(path.join(root, 'node_modules/@types/node'), path.join(dir, 'node_modules/@types/node'), 'dir');
+      const tsc = await new Promise<{ code: number; out: string }>((resolve) => {
+        execFile(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { timeout: 60_000 }, (err, stdout, stderr) => {
+          resolve({ code: err === null ? 0 : 1, out: stdout + stderr });
+        });
+      });
+      expect(tsc.code, tsc.out).toBe(0);
+    });
+  }
+
+  it('refuses a folder that is not empty', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'squall-init-'));
+    writeFileSync(path.join(dir, 'mine.txt'), 'x');
+    const r = await squall(['init', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not empty');
+  });
+});
+
+describe('squall test', () => {
+  it('fails when a test fails, naming the test and its file, and says when there is nothing to run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'squall-test-'));
+    writeFileSync(path.join(dir, 'sum.test.ts'), `import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('adds', () => { assert.equal(1 + 1, 3); });\n`);
+    const failed = await squall(['test'], dir);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^# fail 1$/m);
+    expect(failed.stdout).toContain('sum.test.ts');
+    expect(failed.stdout).toContain('not ok 1 - adds');
+
+    const empty = await squall(['test'], mkdtempSync(path.join(tmpdir(), 'squall-test-')));
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('no test files');
   });
 });
 
