@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Packr } from 'msgpackr';
 import { SquallError } from '../common/index.js';
 import { WireError, previewBytes } from './errors.js';
+import { parseJson, stringifyJson } from './json-exact.js';
 
 export type SerializerName = 'msgpack' | 'json';
 
@@ -98,7 +99,7 @@ class MsgpackCodec implements WireCodec {
     } catch (err) {
       throw new WireError('decode', `undecodable msgpack message (${describeError(err)}): ${previewBytes(bytes)}`);
     }
-    if (!isMap(value)) throw new WireError('decode', notMessages(bytes));
+    if (!isMap(value)) throw new WireError('decode', notMessages(bytes, 'msgpack'));
     return value as Record<string, unknown>;
   }
 }
@@ -153,7 +154,7 @@ class MsgpackDecoder implements MessageDecoder {
       }
       // A message that does not start with a map header is not a protocol message: say so with
       // its bytes (typically text a component printed to stdout).
-      if (!isMapHeader(chunk[pos] as number)) throw new WireError('decode', notMessages(chunk.subarray(pos)));
+      if (!isMapHeader(chunk[pos] as number)) throw new WireError('decode', notMessages(chunk.subarray(pos), 'msgpack'));
       out.push(pos === 0 && end === n ? chunk : chunk.subarray(pos, end));
       pos = end;
     }
@@ -169,8 +170,41 @@ function isMap(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-function notMessages(bytes: Uint8Array): string {
-  return `stdout holds something other than protocol messages (maps): ${previewBytes(bytes)}; a component must not print to stdout`;
+function notMessages(bytes: Uint8Array, serializer: SerializerName): string {
+  const text = `stdout holds something other than protocol messages (maps): ${previewBytes(bytes)}`;
+  const other = otherSerializer(serializer, bytes);
+  return other === undefined ? `${text}; a component must not print to stdout` : `${text}; ${other}`;
+}
+
+/**
+ * When the child's first bytes are messages of the other serializer, what to do about it. A
+ * msgpack map header is no UTF-8 text and JSON text starts with a digit-free `{`, which msgpack
+ * reads as the integer 123: the two cannot be mistaken for each other.
+ */
+function otherSerializer(serializer: SerializerName, bytes: Uint8Array): string | undefined {
+  if (serializer === 'msgpack') {
+    let i = 0;
+    while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+    if (bytes[i] !== 0x7b || bytes[i + 1] !== 0x22) return undefined;
+    return "it is JSON text (Storm's json framing, as storm.py and storm.js write), and this host speaks msgpack: give the component serializer: 'json' (or set topology.multilang.serializer: 'json')";
+  }
+  return bytes.length > 0 && isMapHeader(bytes[0] as number)
+    ? "it is msgpack (as pystorm writes), and this host speaks json: give the component serializer: 'msgpack' (or set topology.multilang.serializer: 'msgpack')"
+    : undefined;
+}
+
+/**
+ * Why a child may not have answered the handshake, given the first bytes it wrote (none:
+ * undefined): for the usual cause, a component of the other serializer, what to set.
+ */
+export function handshakeHint(serializer: SerializerName, first: Uint8Array | undefined): string {
+  if (first !== undefined && first.length > 0) {
+    const other = otherSerializer(serializer, first);
+    return other === undefined ? '' : `; what it wrote, ${previewBytes(first)}, ${other}`;
+  }
+  return serializer === 'msgpack'
+    ? "; it wrote nothing on stdout. This host speaks msgpack (the default serializer): a component written for Storm's json framing (storm.py, storm.js) waits for a json handshake and never answers a msgpack one; if this is one, give it serializer: 'json' (or set topology.multilang.serializer: 'json')"
+    : "; it wrote nothing on stdout. This host speaks json: a component written for msgpack (pystorm, streamparse) cannot read a json handshake; if this is one, give it serializer: 'msgpack'";
 }
 
 function describeError(err: unknown): string {
@@ -401,31 +435,12 @@ function u32(h: Uint8Array, at: number): number {
 // ---------------------------------------------------------------------------------------------
 // json: "<json>\nend\n" (Storm's framing)
 
-/**
- * JSON text of a message. Bigints become plain JSON integers (exact in the text; the child's
- * parser decides), byte values are refused: JSON cannot carry them (PROTOCOL.md §1).
- */
-function stringify(message: unknown): string {
-  let bigints = false;
-  const text = JSON.stringify(message, (_key, value: unknown) => {
-    if (typeof value === 'bigint') {
-      bigints = true;
-      return `\u0000bigint:${value.toString()}`;
-    }
-    if (value instanceof Uint8Array) {
-      throw new TypeError('byte values (Uint8Array) cannot travel over the json serializer; use msgpack');
-    }
-    return value;
-  });
-  return bigints ? text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1') : text;
-}
-
 class JsonCodec implements WireCodec {
   readonly name = 'json' as const;
 
   encode(message: unknown): Buffer {
     try {
-      return Buffer.from(`${stringify(message)}\nend\n`, 'utf8');
+      return Buffer.from(`${stringifyJson(message)}\nend\n`, 'utf8');
     } catch (err) {
       throw serializationError(err);
     }
@@ -481,11 +496,11 @@ class JsonDecoder implements MessageDecoder {
     const body = lines.join('\n');
     let value: unknown;
     try {
-      value = JSON.parse(body);
+      value = parseJson(body);
     } catch (err) {
       throw new WireError('decode', `not a JSON message (${describeError(err)}): ${previewBytes(Buffer.from(body, 'utf8'))}`);
     }
-    if (!isMap(value)) throw new WireError('decode', notMessages(Buffer.from(body, 'utf8')));
+    if (!isMap(value)) throw new WireError('decode', notMessages(Buffer.from(body, 'utf8'), 'json'));
     out.push(value);
   }
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { TopologyContext } from '../api/index.js';
 import { describe, type Logger, type LogLevel } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
-import { codecFor, widenInts, type MessageDecoder, type WireCodec } from './codec.js';
+import { codecFor, handshakeHint, widenInts, type MessageDecoder, type WireCodec } from './codec.js';
 import { handshakeConf, stormContext } from './context.js';
 import { MultilangError, WireError, type MultilangFaultKind } from './errors.js';
 import type { ShellSettings } from './options.js';
@@ -79,6 +79,8 @@ interface Running {
   /** The last lines of its stderr, and the start of an unfinished line. */
   readonly stderrTail: string[];
   stderrPartial: string;
+  /** The start of what it wrote on stdout before its handshake reply, for the hint of a failed handshake. */
+  firstOutput: Buffer | undefined;
 }
 
 /**
@@ -186,6 +188,7 @@ export class ShellRunner {
       first,
       stderrTail: [],
       stderrPartial: '',
+      firstOutput: undefined,
     };
     this.running = run;
     this.pid = child.pid;
@@ -249,6 +252,7 @@ export class ShellRunner {
   private onStdout(run: Running, chunk: Buffer): void {
     if (run.down) return;
     this.lastHeard = performance.now();
+    if (!run.handshaken && run.firstOutput === undefined) run.firstOutput = Buffer.from(chunk.subarray(0, 64));
     const inbox = this.inbox;
     let wireError: WireError | undefined;
     try {
@@ -424,6 +428,8 @@ export class ShellRunner {
     if (run.down) return;
     run.down = true;
     clearTimeout(run.handshakeTimer);
+    // A handshake that never completes is most often a component of the other serializer.
+    if (!run.handshaken && (kind === 'timeout' || kind === 'handshake')) detail += handshakeHint(this.codec.name, run.firstOutput);
     if (this.running === run) {
       this.ready = false;
     }
