@@ -26,6 +26,7 @@ npm install --no-audit --no-fund || exit 1
 if [ -f multilang/python/pyproject.toml ]; then
   log "Python dependencies of multilang/python"
   python3 -m pip install -q -e "./multilang/python[test]" || exit 1
+  python3 -c "import build" 2>/dev/null || python3 -m pip install -q build || exit 1
 fi
 if [ -f multilang/go/go.mod ]; then
   log "Go dependencies of multilang/go"
@@ -44,6 +45,10 @@ if [ -d multilang/python/tests ]; then
   rc=$?
   # Exit code 5 means "no tests collected": an empty suite must not pass silently either.
   [ $rc -eq 0 ] || status=1
+  log "pytest against the built wheel"
+  bash scripts/test-python-wheel.sh --junitxml="$results/pytest-wheel.xml" || status=1
+  # A wheel that does not build leaves no report: count it as a failure.
+  [ -f "$results/pytest-wheel.xml" ] || echo '<testsuite tests="1" failures="1"/>' > "$results/pytest-wheel.xml"
 fi
 
 if [ -f multilang/go/go.mod ]; then
@@ -74,8 +79,9 @@ if os.path.exists(p):
     skipped += v.get("numPendingTests", 0) + v.get("numTodoTests", 0)
 else:
     failed += 1
-p = os.path.join(d, "pytest.xml")
-if os.path.exists(p):
+for p in (os.path.join(d, f) for f in ("pytest.xml", "pytest-wheel.xml")):
+    if not os.path.exists(p):
+        continue
     for s in ET.parse(p).getroot().iter("testsuite"):
         t, f, e, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
         passed += t - f - e - sk

@@ -6,22 +6,18 @@ import select
 import subprocess
 import sys
 from collections import deque
-from pathlib import Path
 
 import msgpack
 import pytest
-from conftest import EXAMPLES, TRANSCRIPT_PID_DIR
+from conftest import EXAMPLES, TRANSCRIPT_PID_DIR, child_env
 from helpers import HEARTBEAT, SERIALIZERS, TICK, TRANSCRIPTS, decode, encode, handshake
-
-SRC = Path(__file__).resolve().parent.parent / "src"
 
 
 class Child:
     """A component subprocess, driven the way a host drives it."""
 
     def __init__(self, script: str, serializer: str) -> None:
-        env = dict(os.environ, SQUALL_MULTILANG_SERIALIZER=serializer)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+        env = child_env(SQUALL_MULTILANG_SERIALIZER=serializer)
         self.process = subprocess.Popen(
             [sys.executable, str(EXAMPLES / script)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
@@ -126,7 +122,7 @@ def test_print_goes_to_stderr_not_into_the_protocol(tmp_path):
         "        print('hello from process')\n"
         "Loud().run()\n"
     )
-    env = dict(os.environ, SQUALL_MULTILANG_SERIALIZER="json", PYTHONPATH=str(SRC))
+    env = child_env(SQUALL_MULTILANG_SERIALIZER="json")
     tuples = {"command": "tuples", "tuples": [["a", "s", "default", 4, []]]}
     result = subprocess.run(
         [sys.executable, "-c", code], input=encode([handshake(tmp_path), tuples], "json"),
