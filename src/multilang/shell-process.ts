@@ -7,18 +7,22 @@ import { describe, type Logger, type LogLevel } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { codecFor, handshakeHint, widenInts, type MessageDecoder, type WireCodec } from './codec.js';
 import { handshakeConf, stormContext } from './context.js';
+import { ChildReader, preview, type ChildCommand, type ChildMessage, type LogCommand, type MetricsCommand } from './child-messages.js';
 import { MultilangError, WireError, type MultilangFaultKind } from './errors.js';
 import type { ShellSettings } from './options.js';
 
-/** A decoded message from the child: always a map (the decoders refuse anything else). */
-export type ChildMessage = Record<string, unknown>;
+/** The commands a bolt or spout acts on; the runner handles `log`, `error` and `metrics` itself. */
+export type TaskCommand = Exclude<ChildCommand, LogCommand | MetricsCommand | { readonly command: 'error' }>;
 
 /** What the bolt or spout on top of a {@link ShellRunner} does at each step of the child's life. */
 export interface RunnerHooks {
   /** The handshake completed: the child takes messages. */
   onReady(): void;
-  /** One message after the handshake. May call {@link ShellRunner.fault}. */
-  onMessage(message: ChildMessage): void;
+  /**
+   * One command after the handshake (the object is reused: keep its fields, not it). May call
+   * {@link ShellRunner.fault}.
+   */
+  onCommand(command: TaskCommand): void;
   /** All messages of one stdout chunk were handled (write replies). */
   onChunkDone(): void;
   /** The child is gone: fail what it held. Returns what was done, for the error message. */
@@ -29,11 +33,6 @@ export interface RunnerHooks {
   waitingSince(): number | undefined;
   /** Right before queued messages are written: add what was being batched. */
   beforeFlush(): void;
-  /**
-   * Reads one msgpack message from its bytes, instead of {@link onMessage} (the fast path of
-   * bolts). Throws {@link WireError} for bytes that are not a protocol message.
-   */
-  onFrame?(frame: Buffer): void;
 }
 
 const STDERR_LINES = 20;
@@ -113,6 +112,8 @@ export class ShellRunner {
   private flushScheduled = false;
   private readonly flushBound = (): void => this.flush();
   private readonly inbox: unknown[] = [];
+  /** Reads the child's messages into commands: log, error and metrics here, the rest to the hooks. */
+  private readonly reader: ChildReader;
 
   constructor(
     readonly kind: 'bolt' | 'spout',
@@ -128,6 +129,13 @@ export class ShellRunner {
     const resources = context.resourcesDir ?? process.cwd();
     this.cwd = settings.cwd === undefined ? resources : path.resolve(resources, settings.cwd);
     const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+    const sink = {
+      onCommand: (c: ChildCommand): void => this.onCommand(c),
+      fault: (detail: string): void => this.fault('protocol', detail),
+      ready: (): boolean => this.ready,
+    };
+    // Spouts' emit ids are message ids, kept exactly as sent; bolts' are the host's tuple ids.
+    this.reader = new ChildReader(sink, kind === 'spout', (frame) => this.codec.decodeFrame(frame));
     this.pidDir = mkdtempSync(path.join(tmpdir(), `squall-${safe(context.topologyName)}-${safe(context.thisComponentId)}-${context.thisTaskId}-`));
   }
 
@@ -262,7 +270,7 @@ export class ShellRunner {
       wireError = err;
     }
     // Messages before bad bytes are handled first: they may ack tuples that need not replay.
-    const fast = this.codec.name === 'msgpack' && this.hooks.onFrame !== undefined;
+    const fast = this.codec.name === 'msgpack';
     const stats = this.settings.stats;
     try {
       for (let i = 0; i < inbox.length; i++) {
@@ -273,8 +281,8 @@ export class ShellRunner {
           continue;
         }
         stats.messages++;
-        if (fast) this.hooks.onFrame?.(frame as Buffer);
-        else this.hooks.onMessage(this.codec.decodeFrame(frame));
+        if (fast) this.reader.readFrame(frame as Buffer);
+        else this.reader.readMap(this.codec.decodeFrame(frame));
       }
     } catch (err) {
       // Anything else thrown while handling a message is a host-side failure: it must not take
@@ -357,6 +365,32 @@ export class ShellRunner {
       task: this.task,
       pid,
     });
+  }
+
+  /** The commands bolts and spouts treat alike, handled here; the others go to the hooks. */
+  private onCommand(c: ChildCommand): void {
+    switch (c.command) {
+      case 'log': {
+        this.settings.stats.logs++;
+        const pid = this.pid;
+        this.logger.log(logLevel(c.level), `${this.component}:${this.task} [pid ${pid ?? 'none'}] ${c.msg}`, { component: this.component, task: this.task, pid });
+        return;
+      }
+      case 'error':
+        this.settings.stats.reportedErrors++;
+        this.childReported(c.msg);
+        return;
+      case 'metrics':
+        this.settings.stats.recordMetric(c.name, c.params);
+        return;
+      default:
+        this.hooks.onCommand(c);
+    }
+  }
+
+  /** The child's message being handled, for error texts. */
+  currentMessage(): string {
+    return this.reader.current();
   }
 
   /** Queues one message for the child; written at the next flush (this turn of the event loop). */
@@ -537,37 +571,4 @@ function firstLine(s: string): string {
   return lines.length > 1 ? `${last.trim()} (${lines.length} lines)` : last;
 }
 
-/** A short view of a message for error texts. */
-/**
- * Hands each message of a decoded child message to `handle`, unwrapping a `batch` (extension
- * mode). A batch without a list, or with a nested batch or a non-map inside, is a protocol fault.
- */
-export function forEachMessage(runner: ShellRunner, message: ChildMessage, handle: (m: ChildMessage) => void): void {
-  if (message.command !== 'batch') {
-    handle(message);
-    return;
-  }
-  const messages = message.messages;
-  if (!Array.isArray(messages)) {
-    runner.fault('protocol', `a batch without a "messages" list: ${preview(message)}`);
-    return;
-  }
-  for (let i = 0; i < messages.length && runner.ready; i++) {
-    const m: unknown = messages[i];
-    if (typeof m !== 'object' || m === null || Array.isArray(m) || (m as ChildMessage).command === 'batch') {
-      runner.fault('protocol', `a batch may hold only messages (maps), not nested batches: ${preview(m)}`);
-      return;
-    }
-    handle(m as ChildMessage);
-  }
-}
-
-export function preview(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? `<${x.length} bytes>` : x)) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
-}
+export { preview };

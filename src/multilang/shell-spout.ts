@@ -1,11 +1,12 @@
 import type { Spout, SpoutOutputCollector, TopologyContext } from '../api/index.js';
 import { describe } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
-import { DEFAULT_STREAM, type Values } from '../tuple/index.js';
+import type { Values } from '../tuple/index.js';
 import { widenInts } from './codec.js';
 import { MultilangError } from './errors.js';
 import { ShellComponent, type ShellSettings, type ShellSpoutOptions } from './options.js';
-import { ShellRunner, forEachMessage, logLevel, preview, type ChildMessage, type RunnerHooks } from './shell-process.js';
+import type { EmitCommand } from './child-messages.js';
+import { ShellRunner, preview, type RunnerHooks, type TaskCommand } from './shell-process.js';
 
 /**
  * The message id of a tuple a spout subprocess emitted: the id exactly as the subprocess gave it
@@ -173,16 +174,10 @@ class ShellSpoutTask implements RunnerHooks {
 
   // -- the subprocess's messages --------------------------------------------------------------
 
-  onMessage(message: ChildMessage): void {
-    forEachMessage(this.runner, message, this.handleMessage);
-  }
-
-  private readonly handleMessage = (m: ChildMessage): void => this.handle(m);
-
-  private handle(m: ChildMessage): void {
-    switch (m.command) {
+  onCommand(c: TaskCommand): void {
+    switch (c.command) {
       case 'emit':
-        this.emit(m);
+        this.emit(c);
         return;
       case 'sync':
         if (this.awaitingSince === undefined) {
@@ -192,46 +187,23 @@ class ShellSpoutTask implements RunnerHooks {
         this.awaitingSince = undefined;
         if (!this.runner.extension) this.pump();
         return;
-      case 'log': {
-        this.settings.stats.logs++;
-        const pid = this.runner.pid;
-        this.runner.logger.log(logLevel(m.level), `${this.context.thisComponentId}:${this.context.thisTaskId} [pid ${pid ?? 'none'}] ${String(m.msg)}`, {
-          component: this.context.thisComponentId,
-          task: this.context.thisTaskId,
-          pid,
-        });
-        return;
-      }
-      case 'error':
-        this.settings.stats.reportedErrors++;
-        this.runner.childReported(String(m.msg));
-        return;
-      case 'metrics':
-        this.settings.stats.recordMetric(String(m.name), m.params);
-        return;
       default:
         // Storm's ShellSpout throws on anything else: a spout that acks or sends nonsense is broken.
-        this.runner.fault('protocol', `a spout cannot send ${preview(m.command)}: ${preview(m)}`);
+        this.runner.fault('protocol', `a spout cannot send ${preview(c.command === 'unknown' ? c.name : c.command)}: ${this.runner.currentMessage()}`);
     }
   }
 
-  private emit(m: ChildMessage): void {
-    const values = m.tuple;
-    const stream = m.stream ?? DEFAULT_STREAM;
-    const task = m.task ?? 0;
-    if (!Array.isArray(values) || typeof stream !== 'string' || typeof task !== 'number') {
-      this.runner.fault('protocol', `a malformed emit: ${preview(m)}`);
-      return;
-    }
+  private emit(m: EmitCommand): void {
     const rawId = m.id;
     const reliable = rawId !== undefined && rawId !== null;
     if (reliable && typeof rawId !== 'string' && typeof rawId !== 'number' && typeof rawId !== 'bigint') {
-      this.runner.fault('protocol', `an emit whose id is neither a string nor a number: ${preview(m)}`);
+      this.runner.fault('protocol', `an emit whose id is neither a string nor a number: ${this.runner.currentMessage()}`);
       return;
     }
     const messageId = reliable ? new ShellMessageId(rawId, this.generation) : undefined;
+    const { stream, task, tuple: values } = m;
     const direct = task !== 0;
-    const needTaskIds = !direct && (typeof m.need_task_ids === 'boolean' ? m.need_task_ids : !this.runner.extension);
+    const needTaskIds = !direct && (m.needTaskIds ?? !this.runner.extension);
     try {
       if (direct) {
         this.collector.emitDirect(task, stream, values as Values, messageId);
