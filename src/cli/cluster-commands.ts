@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandModule } from 'yargs';
-import { ClusterState, encodePackage, packTopology } from '../cluster/index.js';
+import { ClusterState, describeSkipped, encodePackage, packTopology } from '../cluster/index.js';
 import { describe } from '../common/index.js';
 import type { ClusterListing } from '../coordinator/index.js';
 import type { ApiOperation } from '../protocol/cluster-records.js';
@@ -153,6 +153,9 @@ export const listCommand: CommandModule<object, ListArgs> = {
         for (const t of listing.topologies) {
           for (const [component, message] of Object.entries(t.lastErrors)) process.stdout.write(`${t.name}/${component} last error: ${message}\n`);
         }
+      }
+      for (const r of listing.skipped ?? []) {
+        process.stdout.write(`Skipped ${describeSkipped(r)}\n`);
       }
       const sups = listing.supervisors.map((s) => `${s.id} (${s.host}) ${s.used}/${s.slots} slots used`).join(', ');
       process.stdout.write(`\nSupervisors: ${sups.length > 0 ? sups : 'none alive'}\nLeader: ${listing.leader ?? 'none'}\n`);

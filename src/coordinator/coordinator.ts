@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import type { Subscription } from '@nats-io/transport-node';
-import { ClusterState, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
+import { ClusterState, describeSkipped, type ClusterConnectOptions, type Leadership, type SkippedRecord } from '../cluster/index.js';
 import {
   AlreadyAliveError,
   ConsoleLogger,
@@ -54,6 +54,8 @@ export interface ClusterListing {
   readonly leader: string | undefined;
   readonly supervisors: readonly { readonly id: string; readonly host: string; readonly slots: number; readonly used: number }[];
   readonly topologies: readonly TopologyListing[];
+  /** Malformed records left out of this listing (bucket, key, revision, what is wrong). */
+  readonly skipped: readonly SkippedRecord[];
 }
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
@@ -90,6 +92,7 @@ export class Coordinator {
 
   async start(): Promise<void> {
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `coordinator ${this.id}` });
+    this.state.onSkippedRecord = (r) => this.logger.log('warn', `coordinator ${this.id}: skipping ${describeSkipped(r)}`);
     void this.watchConnection(this.state);
     await this.loop.start();
     if (!this.isLeader) this.logger.log('info', `coordinator ${this.id} stands by (another coordinator leads)`);
@@ -162,8 +165,11 @@ export class Coordinator {
     const topologies = await state.listTopologies();
     const assignments = new Map((await state.listAssignments()).map((a) => [a.topology, a]));
     const now = Date.now();
+    // A topology or assignment whose record is malformed is left as it is, not taken for gone.
+    const badTopologies = new Set(state.skippedRecords('topologies').map((r) => r.key));
+    const badAssignments = new Set(state.skippedRecords('assignments').map((r) => r.key));
     for (const a of assignments.values()) {
-      if (!topologies.some((t) => t.name === a.topology)) {
+      if (!topologies.some((t) => t.name === a.topology) && !badTopologies.has(a.topology)) {
         await state.deleteAssignment(a.topology);
         assignments.delete(a.topology);
       }
@@ -190,6 +196,7 @@ export class Coordinator {
         continue;
       }
       if (current === undefined) {
+        if (badAssignments.has(t.name)) continue; // its workers run on; `squall rebalance` writes a new one
         const workers = this.schedule(t, freeSlots(supervisors, [...assignments.values()]));
         if (workers.length === 0) continue;
         const next: AssignmentRecord = { v: 1, topology: t.name, version: 1, workers };
@@ -338,6 +345,7 @@ export class Coordinator {
         used: assignments.reduce((n, a) => n + a.workers.filter((w) => w.supervisor === s.id).length, 0),
       })),
       topologies,
+      skipped: state.skippedRecords(),
     };
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterState, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
+import { ClusterState, describeSkipped, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
 import { ConsoleLogger, PeriodicTask, SquallError, type Logger } from '../common/index.js';
 
 export interface SupervisorOptions {
@@ -75,6 +75,7 @@ export class Supervisor {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `supervisor ${this.id}` });
+    this.state.onSkippedRecord = (r) => this.logger.log('warn', `supervisor ${this.id}: skipping ${describeSkipped(r)}`);
     await this.loop.start();
     this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}`);
   }
@@ -106,8 +107,11 @@ export class Supervisor {
         wanted.set(w.port, { topology: a.topology, key: `${a.topology}:${[...w.tasks].sort((x, y) => x - y).join(',')}` });
       }
     }
+    // Workers of a topology whose assignment record is malformed run on: the record says nothing.
+    const unreadable = new Set(state.skippedRecords('assignments').map((r) => r.key));
     for (const w of this.workers.values()) {
       const want = wanted.get(w.port);
+      if (want === undefined && unreadable.has(w.topology)) continue;
       if (!w.stopping && (want === undefined || want.key !== w.key)) {
         void this.stopWorker(w, want === undefined ? 'its slot is no longer assigned' : 'its assignment changed');
       }
