@@ -3,10 +3,13 @@
  * cluster's buckets, workers that die (once, or in a loop), and supervisors that come back after
  * their work moved away.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEALTHY_AFTER_MS } from '../../src/supervisor/supervisor.js';
 import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync, sleep } from '../helpers/wait.js';
@@ -86,4 +89,41 @@ describe('faults that stall or slow a cluster', () => {
     expect((await c.run('deactivate', 'good')).code).toBe(0);
     expect(topologyOf(await c.listJson(), 'good')?.status).toBe('INACTIVE');
   }, 180_000);
+
+  it('restarts a healthy worker killed with kill -9 at once, and backs off only for one that keeps dying as it starts', async () => {
+    const crashFile = path.join(tmpdir(), `squall-crash-${process.pid}-${Date.now()}`);
+    const c = newCluster({ SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '200', SQUALL_TEST_CRASH_FILE: crashFile });
+    c.startCoordinator('c1');
+    const [port] = await c.startSupervisor('s1', 1);
+    await waitForSupervisors(c, 1);
+    expect((await c.run('submit', fixture, '--name', 'wc')).code).toBe(0);
+    const pidOf = (): number | undefined => [...c.workerPids().keys()][0];
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.every((w) => w.alive) === true, 'the worker', 60_000);
+    // Healthy: it has beaten for longer than HEALTHY_AFTER_MS.
+    await sleep(HEALTHY_AFTER_MS + 2000);
+    const healthy = pidOf();
+    expect(healthy).toBeDefined();
+    process.kill(healthy as number, 'SIGKILL');
+    await eventuallyAsync(() => pidOf() !== undefined && pidOf() !== healthy, 'the worker started again', 30_000);
+    expect(c.logs()).toContain(`(pid ${String(healthy)}) was killed by SIGKILL; restarting in 0 ms`);
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.every((w) => w.alive) === true, 'the restarted worker', 60_000);
+
+    // Now every new worker dies as it starts: the supervisor waits longer after each death.
+    writeFileSync(crashFile, '');
+    try {
+      process.kill(pidOf() as number, 'SIGKILL');
+      const restartDelays = (): number[] =>
+        [...c.logs().matchAll(new RegExp(`worker of 'wc' on port ${String(port)} \\(pid \\d+\\) (?:was killed by SIGKILL|exited with code \\d+); restarting in (\\d+) ms`, 'g'))].map((m) =>
+          Number(m[1]),
+        );
+      await eventuallyAsync(() => restartDelays().includes(4000), 'a restart delayed by 4 s', 120_000);
+      // The healthy death, then the crash loop from its first death: at once, 1 s, 2 s, 4 s.
+      expect(restartDelays().slice(0, 5)).toEqual([0, 0, 1000, 2000, 4000]);
+      expect(c.logs()).toContain('injected crash at start');
+    } finally {
+      rmSync(crashFile, { force: true });
+    }
+    // Once the cause is gone, the worker comes back.
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.every((w) => w.alive) === true, 'the worker after the crash loop', 90_000);
+  }, 300_000);
 });
