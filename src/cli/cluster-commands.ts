@@ -152,6 +152,7 @@ export const listCommand: CommandModule<object, ListArgs> = {
         process.stdout.write(`${table(rows)}\n`);
         for (const t of listing.topologies) {
           for (const [component, message] of Object.entries(t.lastErrors)) process.stdout.write(`${t.name}/${component} last error: ${message}\n`);
+          if (t.hint !== undefined) process.stdout.write(`${t.name} ${t.hint}\n`);
         }
       }
       for (const r of listing.skipped ?? []) {

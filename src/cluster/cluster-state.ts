@@ -40,7 +40,7 @@ export interface ClusterConnectOptions extends NatsAuth {
   readonly credsFile?: string;
   /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
   readonly heartbeatTtlMs?: number;
-  /** A leader that stops renewing loses the lease after this long. @defaultValue 10000 */
+  /** A leader that stops renewing loses the lease after this long. @defaultValue 4000 */
   readonly leaseTtlMs?: number;
   /** Name shown in the NATS server's connection list. */
   readonly name?: string;
@@ -142,7 +142,7 @@ export class ClusterState {
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
         kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
-        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
+        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 4000 }),
         new Objm(nc).create(`${prefix}_packages`),
         kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
         kvm.create(`${prefix}_errors`, { history: 1 }),

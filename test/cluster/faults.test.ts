@@ -126,4 +126,49 @@ describe('faults that stall or slow a cluster', () => {
     // Once the cause is gone, the worker comes back.
     await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.every((w) => w.alive) === true, 'the worker after the crash loop', 90_000);
   }, 300_000);
+
+  it('spreads a topology again when a supervisor comes back after its work moved away', async () => {
+    const c = newCluster({ SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '500' });
+    c.startCoordinator('c1');
+    await c.startSupervisor('s1');
+    await c.startSupervisor('s2');
+    await waitForSupervisors(c, 2);
+    expect((await c.run('submit', fixture, '--name', 'wc', '--workers', '2')).code).toBe(0);
+    const supervisorsOf = async (): Promise<string[]> =>
+      (topologyOf(await c.listJson(), 'wc')?.workers.filter((w) => w.alive).map((w) => w.supervisor) ?? []).sort();
+    await eventuallyAsync(async () => (await supervisorsOf()).join() === 's1,s2', 'a worker on each supervisor', 60_000);
+
+    await c.kill('s1');
+    await eventuallyAsync(async () => (await supervisorsOf()).join() === 's2,s2', 'both workers on s2', 60_000);
+    // s1 comes back, idle: the coordinator moves one worker to it, and says which and why.
+    await c.startSupervisor('s1');
+    await eventuallyAsync(async () => (await supervisorsOf()).join() === 's1,s2', 'a worker on each supervisor again', 90_000);
+    expect(c.logs()).toMatch(/topology 'wc' is unbalanced \(s1: 0 workers, s2: 2 workers\): moved its worker on s2:\d+ to the free slot s1:\d+/);
+    const acked = (): number => c.spoutSummaries().reduce((n, x) => Math.max(n, x.acked), 0);
+    const before = acked();
+    await eventuallyAsync(() => acked() > before + 200, 'acks after the move', 60_000);
+    expect(topologyOf(await c.listJson(), 'wc')?.hint).toBeUndefined();
+  }, 300_000);
+
+  it('says in squall list what to do about a topology on fewer workers than it asked for', async () => {
+    const c = newCluster({ SQUALL_TEST_TOTAL: '1000000', SQUALL_TEST_RATE: '200' });
+    c.startCoordinator('c1');
+    await c.startSupervisor('s1', 1);
+    await c.startSupervisor('s2', 1);
+    await waitForSupervisors(c, 2);
+    expect((await c.run('submit', fixture, '--name', 'wc', '--workers', '2')).code).toBe(0);
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.filter((w) => w.alive).length === 2, 'two workers', 60_000);
+    // s1 dies; its work joins the only other slot, and no respread can make that two workers.
+    await c.kill('s1');
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.length === 1, 'one worker left', 60_000);
+    await c.startSupervisor('s1', 1);
+    await waitForSupervisors(c, 2);
+    const hint = 'runs on 1 of 2 requested workers (not enough slots were free): run `squall rebalance wc` once slots are free';
+    expect(topologyOf(await c.listJson(), 'wc')?.hint).toBe(hint);
+    expect((await c.run('list')).stdout).toContain(`wc ${hint}`);
+    // Following the hint mends it.
+    expect((await c.run('rebalance', 'wc', '--wait', '0')).code).toBe(0);
+    await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.filter((w) => w.alive).length === 2, 'two workers again', 60_000);
+    expect(topologyOf(await c.listJson(), 'wc')?.hint).toBeUndefined();
+  }, 300_000);
 });
