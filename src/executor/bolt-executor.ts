@@ -144,6 +144,9 @@ interface PendingExecute {
   readonly epoch: number;
   /** Timed out: its slot is free already, and a late settlement changes nothing. */
   expired: boolean;
+  /** Neighbours in the executor's list of open executions (oldest first): O(1) in and out, no hashing. */
+  prev: PendingExecute | undefined;
+  next: PendingExecute | undefined;
 }
 
 interface BoltTask {
@@ -168,8 +171,9 @@ export class BoltExecutor {
   private sampleCountdown: number;
   private inFlight = 0;
   private tickTimer: NodeJS.Timeout | undefined;
-  /** Unsettled executions, oldest first; swept for the message timeout. */
-  private readonly pending = new Set<PendingExecute>();
+  /** Unsettled executions, oldest first (a linked list); swept for the message timeout. */
+  private oldest: PendingExecute | undefined;
+  private newest: PendingExecute | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private epoch = 0;
   /** Sweeps after which an unsettled execution has outlived the message timeout. */
@@ -283,20 +287,22 @@ export class BoltExecutor {
     }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
       this.inFlight++;
-      const p: PendingExecute = { task, tuple, epoch: this.epoch, expired: false };
-      this.pending.add(p);
+      const p: PendingExecute = { task, tuple, epoch: this.epoch, expired: false, prev: this.newest, next: undefined };
+      if (this.newest === undefined) this.oldest = p;
+      else this.newest.next = p;
+      this.newest = p;
       if (this.sweepTimer === undefined && this.timeoutEpochs !== Infinity) this.startSweeps();
       (result as Promise<void>).then(
         () => {
           if (p.expired) return;
-          this.pending.delete(p);
+          this.unlink(p);
           this.inFlight--;
           if (start >= 0) this.recordExecute(stats, performance.now() - start);
           this.env.wake();
         },
         (err: unknown) => {
           if (p.expired) return;
-          this.pending.delete(p);
+          this.unlink(p);
           this.inFlight--;
           this.executeFailed(task, tuple, err);
           this.env.wake();
@@ -305,6 +311,14 @@ export class BoltExecutor {
     } else if (start >= 0) {
       this.recordExecute(stats, performance.now() - start);
     }
+  }
+
+  private unlink(p: PendingExecute): void {
+    if (p.prev === undefined) this.oldest = p.next;
+    else p.prev.next = p.next;
+    if (p.next === undefined) this.newest = p.prev;
+    else p.next.prev = p.prev;
+    p.prev = p.next = undefined;
   }
 
   private startSweeps(): void {
@@ -320,10 +334,9 @@ export class BoltExecutor {
   private sweep(): void {
     this.epoch++;
     let freed = false;
-    for (const p of this.pending) {
-      // Oldest first: the first one still within its time ends the sweep.
-      if (this.epoch - p.epoch <= this.timeoutEpochs) break;
-      this.pending.delete(p);
+    // Oldest first: the first one still within its time ends the sweep.
+    for (let p = this.oldest; p !== undefined && this.epoch - p.epoch > this.timeoutEpochs; p = this.oldest) {
+      this.unlink(p);
       p.expired = true;
       this.inFlight--;
       freed = true;
