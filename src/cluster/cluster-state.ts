@@ -429,7 +429,12 @@ export class ClusterState {
           revision = await leader.update(LEADER_KEY, bytes, revision);
           return true;
         } catch {
-          return false;
+          // Another renewal of ours (one that outlived its run) may have moved the revision: the
+          // lease is still ours when the key holds our very record.
+          const e = await leader.get(LEADER_KEY).catch(() => null);
+          if (e === null || e.operation !== 'PUT' || Buffer.compare(Buffer.from(e.value), Buffer.from(bytes)) !== 0) return false;
+          revision = e.revision;
+          return true;
         }
       },
       release: async () => {

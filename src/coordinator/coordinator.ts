@@ -148,7 +148,10 @@ export class Coordinator {
       this.api = state.serveApi((request) => this.handle(request));
       this.logger.log('info', `coordinator ${this.id} leads`);
       void this.loop.runNow();
-    } else if (!(await this.leadership.renew())) {
+    } else {
+      const held = this.leadership;
+      // A renewal that outlived its run (NATS away) must not unseat a leadership won since.
+      if ((await held.renew()) || this.leadership !== held) return;
       this.logger.log('warn', `coordinator ${this.id} lost the leadership`);
       this.api?.unsubscribe();
       this.api = undefined;
