@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { ClusterState, MAX_PACKAGE_BYTES, encodePackage, packTopology } from '../cluster/index.js';
+import { ClusterState, MAX_PACKAGE_BYTES, describeSkipped, encodePackage, packTopology } from '../cluster/index.js';
 import { describe } from '../common/index.js';
 import type { ClusterListing } from '../coordinator/index.js';
 import type { ApiOperation } from '../protocol/cluster-records.js';
@@ -169,7 +169,11 @@ export const listCommand: CommandModule<object, ListArgs> = {
         process.stdout.write(`${table(rows)}\n`);
         for (const t of listing.topologies) {
           for (const [component, message] of Object.entries(t.lastErrors)) process.stdout.write(`${t.name}/${component} last error: ${message}\n`);
+          if (t.hint !== undefined) process.stdout.write(`${t.name} ${t.hint}\n`);
         }
+      }
+      for (const r of listing.skipped ?? []) {
+        process.stdout.write(`Skipped ${describeSkipped(r)}\n`);
       }
       const sups = listing.supervisors.map((s) => `${s.id} (${s.host}) ${s.used}/${s.slots} slots used`).join(', ');
       process.stdout.write(`\nSupervisors: ${sups.length > 0 ? sups : 'none alive'}\nLeader: ${listing.leader ?? 'none'}\n`);

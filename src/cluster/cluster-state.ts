@@ -40,7 +40,7 @@ export interface ClusterConnectOptions extends NatsAuth {
   readonly credsFile?: string;
   /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
   readonly heartbeatTtlMs?: number;
-  /** A leader that stops renewing loses the lease after this long. @defaultValue 10000 */
+  /** A leader that stops renewing loses the lease after this long. @defaultValue 4000 */
   readonly leaseTtlMs?: number;
   /** Name shown in the NATS server's connection list. */
   readonly name?: string;
@@ -63,7 +63,21 @@ export function natsServers(servers?: string | readonly string[]): string[] {
 const LEADER_KEY = 'leader';
 
 /** The buckets listed by key. */
-type Bucket = 'topologies' | 'assignments' | 'supervisors' | 'workers' | 'errors';
+export type Bucket = 'topologies' | 'assignments' | 'supervisors' | 'workers' | 'errors';
+
+/** A record that could not be decoded, left out of a listing. */
+export interface SkippedRecord {
+  /** The bucket's full name (with the cluster's prefix). */
+  readonly bucket: string;
+  readonly key: string;
+  readonly revision: number;
+  readonly problem: string;
+}
+
+/** "the malformed record 'k' (revision n) in bucket b: problem", for logs and `squall list`. */
+export function describeSkipped(r: SkippedRecord): string {
+  return `the malformed record '${r.key}' (revision ${r.revision}) in bucket ${r.bucket}: ${r.problem}`;
+}
 
 /** The leadership of one coordinator; renew it well within the lease TTL. */
 export interface Leadership {
@@ -90,6 +104,10 @@ export class ClusterState {
     /** The NATS servers tried, for error messages. */
     readonly servers: readonly string[],
   ) {}
+
+  private readonly skipped = new Map<string, SkippedRecord>();
+  /** Told of each malformed record a read skipped, once per key and revision (daemons log it). */
+  onSkippedRecord: ((record: SkippedRecord) => void) | undefined;
 
   /** Connects and opens (creating when missing) the buckets. */
   static async connect(options: ClusterConnectOptions = {}): Promise<ClusterState> {
@@ -124,7 +142,7 @@ export class ClusterState {
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
         kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
-        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 10_000 }),
+        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 4000 }),
         new Objm(nc).create(`${prefix}_packages`),
         kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
         kvm.create(`${prefix}_errors`, { history: 1 }),
@@ -156,19 +174,60 @@ export class ClusterState {
       .map((s) => s.slice(prefix.length));
   }
 
-  /** One record, when its key holds one (not deleted, not expired). */
-  private async readRecord<K extends RecordKind>(kv: KV, kind: K, key: string): Promise<ClusterRecords[K] | undefined> {
+  /** One record, when its key holds one (not deleted, not expired); a malformed one is an error naming bucket and key. */
+  private async readRecord<K extends RecordKind>(kv: KV, kind: K, key: string, bucket: Bucket): Promise<ClusterRecords[K] | undefined> {
     const e = await kv.get(key);
-    return e === null || e.operation !== 'PUT' ? undefined : decodeRecord(kind, e.value);
+    if (e === null || e.operation !== 'PUT') return undefined;
+    try {
+      return decodeRecord(kind, e.value);
+    } catch (err) {
+      throw new ClusterError(`the record '${key}' (revision ${e.revision}) in bucket ${this.prefix}_${bucket} is malformed: ${describe(err)}`, { cause: err });
+    }
   }
 
-  /** Every record of a bucket (whose key passes `keep`), read in parallel. */
-  private async readAll<K extends RecordKind>(bucket: Bucket, kind: K, keep: (key: string) => boolean = () => true): Promise<ClusterRecords[K][]> {
+  /**
+   * Every record of a bucket (whose key passes `keep`), read in parallel, with the revision of
+   * each. A malformed record is skipped, so that one bad value cannot stop the daemons or
+   * `squall list`: it is kept in `skippedRecords()` and told to `onSkippedRecord` once per revision.
+   */
+  private async readEntries<K extends RecordKind>(
+    bucket: Bucket,
+    kind: K,
+    keep: (key: string) => boolean = () => true,
+  ): Promise<{ record: ClusterRecords[K]; revision: number }[]> {
     const keys = (await this.keysOf(bucket)).filter(keep);
     const kv = this.bucket(bucket);
-    const out: ClusterRecords[K][] = [];
-    for (const r of await Promise.all(keys.map((key) => this.readRecord(kv, kind, key)))) if (r !== undefined) out.push(r);
+    const entries = await Promise.all(keys.map(async (key) => ({ key, e: await kv.get(key) })));
+    const out: { record: ClusterRecords[K]; revision: number }[] = [];
+    for (const { key, e } of entries) {
+      const id = `${bucket}/${key}`;
+      if (e === null || e.operation !== 'PUT') {
+        this.skipped.delete(id);
+        continue;
+      }
+      try {
+        out.push({ record: decodeRecord(kind, e.value), revision: e.revision });
+        this.skipped.delete(id);
+      } catch (err) {
+        const before = this.skipped.get(id);
+        const skipped: SkippedRecord = { bucket: `${this.prefix}_${bucket}`, key, revision: e.revision, problem: describe(err) };
+        this.skipped.set(id, skipped);
+        if (before?.revision !== e.revision) this.onSkippedRecord?.(skipped);
+      }
+    }
+    // Keys gone from the bucket are no longer skipped.
+    const listed = new Set(keys);
+    for (const [id, r] of this.skipped) if (id.startsWith(`${bucket}/`) && keep(r.key) && !listed.has(r.key)) this.skipped.delete(id);
     return out;
+  }
+
+  private async readAll<K extends RecordKind>(bucket: Bucket, kind: K, keep?: (key: string) => boolean): Promise<ClusterRecords[K][]> {
+    return (await this.readEntries(bucket, kind, keep)).map((e) => e.record);
+  }
+
+  /** Malformed records the last reads skipped (of this process), by bucket and key. */
+  skippedRecords(bucket?: Bucket): SkippedRecord[] {
+    return [...this.skipped.values()].filter((r) => bucket === undefined || r.bucket === `${this.prefix}_${bucket}`);
   }
 
   private bucket(name: Bucket): KV {
@@ -193,7 +252,7 @@ export class ClusterState {
   }
 
   getTopology(name: string): Promise<TopologyRecord | undefined> {
-    return this.readRecord(this.topologies, 'topology', name);
+    return this.readRecord(this.topologies, 'topology', name, 'topologies');
   }
 
   async listTopologies(): Promise<TopologyRecord[]> {
@@ -226,7 +285,7 @@ export class ClusterState {
   }
 
   getAssignment(topology: string): Promise<AssignmentRecord | undefined> {
-    return this.readRecord(this.assignments, 'assignment', topology);
+    return this.readRecord(this.assignments, 'assignment', topology, 'assignments');
   }
 
   async listAssignments(): Promise<AssignmentRecord[]> {
@@ -249,12 +308,8 @@ export class ClusterState {
    * revision that stops changing tells an observer the supervisor went quiet, whatever its clock.
    */
   async liveSupervisors(): Promise<(SupervisorHeartbeat & { readonly revision: number })[]> {
-    const out: (SupervisorHeartbeat & { revision: number })[] = [];
-    for (const key of await this.keysOf('supervisors')) {
-      const e = await this.supervisors.get(key);
-      if (e !== null && e.operation === 'PUT') out.push({ ...decodeRecord('supervisor', e.value), revision: e.revision });
-    }
-    return out.sort((a, b) => a.id.localeCompare(b.id));
+    const entries = await this.readEntries('supervisors', 'supervisor');
+    return entries.map((e) => ({ ...e.record, revision: e.revision })).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Removes a supervisor's heartbeat at once (on a clean shutdown), so its slots are freed now. */
@@ -281,7 +336,8 @@ export class ClusterState {
   /** Adds errors reported by a component, keeping the last `keep`. */
   async reportErrors(topology: string, component: string, errors: ComponentErrors['errors'], keep = 10): Promise<void> {
     const key = `${topology}.${component.replace(/[^-_a-zA-Z0-9]/g, '_')}`;
-    const previous = (await this.readRecord(this.errors, 'errors', key))?.errors ?? [];
+    // A malformed record of earlier errors is replaced rather than blocking every report after it.
+    const previous = (await this.readRecord(this.errors, 'errors', key, 'errors').catch(() => undefined))?.errors ?? [];
     const record: ComponentErrors = { v: 1, topology, component, errors: [...previous, ...errors].slice(-keep) };
     await this.errors.put(key, encodeRecord('errors', record));
   }
@@ -373,7 +429,12 @@ export class ClusterState {
           revision = await leader.update(LEADER_KEY, bytes, revision);
           return true;
         } catch {
-          return false;
+          // Another renewal of ours (one that outlived its run) may have moved the revision: the
+          // lease is still ours when the key holds our very record.
+          const e = await leader.get(LEADER_KEY).catch(() => null);
+          if (e === null || e.operation !== 'PUT' || Buffer.compare(Buffer.from(e.value), Buffer.from(bytes)) !== 0) return false;
+          revision = e.revision;
+          return true;
         }
       },
       release: async () => {

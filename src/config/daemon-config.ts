@@ -53,7 +53,8 @@ const SCHEMA: Record<keyof DaemonConfig, { kind: Kind; env?: string; default?: u
   'nats.tls.key': { kind: 'string', env: 'SQUALL_NATS_TLS_KEY' },
   'cluster.prefix': { kind: 'string', env: 'SQUALL_PREFIX', default: 'squall' },
   'cluster.heartbeat.ttl.secs': { kind: 'seconds', default: 10 },
-  'cluster.lease.ttl.secs': { kind: 'seconds', default: 10 },
+  // Short, so that a standby takes over within a few seconds of a leader's crash.
+  'cluster.lease.ttl.secs': { kind: 'seconds', default: 4 },
   'coordinator.id': { kind: 'string', env: 'SQUALL_COORDINATOR_ID' },
   'coordinator.supervisor.timeout.secs': { kind: 'seconds', default: 10 },
   'supervisor.id': { kind: 'string', env: 'SQUALL_SUPERVISOR_ID' },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import type { Subscription } from '@nats-io/transport-node';
-import { ClusterState, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
+import { ClusterState, describeSkipped, type ClusterConnectOptions, type Leadership, type SkippedRecord } from '../cluster/index.js';
 import {
   AlreadyAliveError,
   ConsoleLogger,
@@ -15,7 +15,7 @@ import {
 import { ackerCount, validateConfig, type TopologyConfig } from '../config/index.js';
 import { validateTopologySpec, type TopologySpec } from '../protocol/index.js';
 import type { ApiRequest, AssignmentRecord, SupervisorHeartbeat, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
-import { executorsOf, freeSlots, pickSlots, reassignLost, spread } from './scheduler.js';
+import { executorsOf, freeSlots, pickSlots, reassignLost, respread, spread, workersPerSupervisor } from './scheduler.js';
 
 export class NoFreeSlotsError extends SquallError {
   constructor(message: string) {
@@ -48,13 +48,20 @@ export interface TopologyListing {
   readonly failed: number;
   /** The last error of each component that reported one. */
   readonly lastErrors: Readonly<Record<string, string>>;
+  /** What to do about a placement the coordinator cannot mend itself (an unbalanced topology). */
+  readonly hint?: string;
 }
 
 export interface ClusterListing {
   readonly leader: string | undefined;
   readonly supervisors: readonly { readonly id: string; readonly host: string; readonly slots: number; readonly used: number }[];
   readonly topologies: readonly TopologyListing[];
+  /** Malformed records left out of this listing (bucket, key, revision, what is wrong). */
+  readonly skipped: readonly SkippedRecord[];
 }
+
+/** The lease a leader holds (the leader bucket's TTL, `cluster.lease.ttl.secs`). */
+export const DEFAULT_LEASE_TTL_MS = 4000;
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
 
@@ -72,6 +79,8 @@ export class Coordinator {
   private leadership: Leadership | undefined;
   private api: Subscription | undefined;
   private readonly loop: PeriodicTask;
+  /** Renews the lease while leading, tries to take it while standing by: never behind a slow reconcile. */
+  private readonly leaseLoop: PeriodicTask;
   /** Supervisor id -> last heartbeat revision seen and when (our clock). */
   private readonly seen = new Map<string, { revision: number; at: number }>();
   private leaderSince = 0;
@@ -81,7 +90,12 @@ export class Coordinator {
     this.host = options.host ?? os.hostname();
     this.id = options.id ?? `${this.host}-${randomBytes(3).toString('hex')}`;
     this.logger = options.logger ?? new ConsoleLogger('info');
-    this.loop = new PeriodicTask(() => this.lead(), options.tickMs ?? 1000, (m) => this.logger.log('warn', `coordinator ${this.id}: ${m}`));
+    const warn = (m: string): void => this.logger.log('warn', `coordinator ${this.id}: ${m}`);
+    this.loop = new PeriodicTask(() => this.lead(), options.tickMs ?? 1000, warn);
+    // Eight looks per lease: a lease released or expired is taken within an eighth of its TTL, and
+    // the leader renews several times before its lease could run out.
+    const leaseMs = options.cluster?.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.leaseLoop = new PeriodicTask(() => this.holdLease(), Math.max(50, leaseMs / 8), warn, leaseMs);
   }
 
   get isLeader(): boolean {
@@ -90,12 +104,16 @@ export class Coordinator {
 
   async start(): Promise<void> {
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `coordinator ${this.id}` });
+    this.state.onSkippedRecord = (r) => this.logger.log('warn', `coordinator ${this.id}: skipping ${describeSkipped(r)}`);
     void this.watchConnection(this.state);
+    await this.leaseLoop.start();
     await this.loop.start();
     if (!this.isLeader) this.logger.log('info', `coordinator ${this.id} stands by (another coordinator leads)`);
   }
 
+  /** Stops, giving the lease up at once so that a standby takes over without waiting for it to expire. */
   async stop(): Promise<void> {
+    await this.leaseLoop.stop();
     await this.loop.stop();
     this.api?.unsubscribe();
     await this.leadership?.release();
@@ -115,24 +133,35 @@ export class Coordinator {
     }
   }
 
-  private async lead(): Promise<void> {
+  private async holdLease(): Promise<void> {
     const state = this.state;
     if (state === undefined) return;
     if (this.leadership === undefined) {
       const won = await state.tryAcquireLeadership(this.id, this.host);
-      if (won === undefined) return;
+      if (won === undefined || this.leaseLoop.isStopped) {
+        await won?.release();
+        return;
+      }
       this.leadership = won;
       this.leaderSince = Date.now();
       this.seen.clear();
       this.api = state.serveApi((request) => this.handle(request));
       this.logger.log('info', `coordinator ${this.id} leads`);
-    } else if (!(await this.leadership.renew())) {
+      void this.loop.runNow();
+    } else {
+      const held = this.leadership;
+      // A renewal that outlived its run (NATS away) must not unseat a leadership won since.
+      if ((await held.renew()) || this.leadership !== held) return;
       this.logger.log('warn', `coordinator ${this.id} lost the leadership`);
       this.api?.unsubscribe();
       this.api = undefined;
       this.leadership = undefined;
-      return;
     }
+  }
+
+  private async lead(): Promise<void> {
+    const state = this.state;
+    if (state === undefined || this.leadership === undefined) return;
     await this.reconcile(state);
   }
 
@@ -162,8 +191,11 @@ export class Coordinator {
     const topologies = await state.listTopologies();
     const assignments = new Map((await state.listAssignments()).map((a) => [a.topology, a]));
     const now = Date.now();
+    // A topology or assignment whose record is malformed is left as it is, not taken for gone.
+    const badTopologies = new Set(state.skippedRecords('topologies').map((r) => r.key));
+    const badAssignments = new Set(state.skippedRecords('assignments').map((r) => r.key));
     for (const a of assignments.values()) {
-      if (!topologies.some((t) => t.name === a.topology)) {
+      if (!topologies.some((t) => t.name === a.topology) && !badTopologies.has(a.topology)) {
         await state.deleteAssignment(a.topology);
         assignments.delete(a.topology);
       }
@@ -190,6 +222,7 @@ export class Coordinator {
         continue;
       }
       if (current === undefined) {
+        if (badAssignments.has(t.name)) continue; // its workers run on; `squall rebalance` writes a new one
         const workers = this.schedule(t, freeSlots(supervisors, [...assignments.values()]));
         if (workers.length === 0) continue;
         const next: AssignmentRecord = { v: 1, topology: t.name, version: 1, workers };
@@ -197,7 +230,11 @@ export class Coordinator {
         assignments.set(t.name, next);
         continue;
       }
-      if (!this.graceOver() || current.workers.every((w) => alive.has(w.supervisor))) continue;
+      if (!this.graceOver()) continue;
+      if (current.workers.every((w) => alive.has(w.supervisor))) {
+        if (t.status === 'ACTIVE' || t.status === 'INACTIVE') await this.evenOut(state, t, current, supervisors, assignments);
+        continue;
+      }
       const workers = reassignLost(current.workers, alive, freeSlots(supervisors, [...assignments.values()]));
       if (workers === undefined) {
         if (!this.warned.has(t.name)) this.logger.log('warn', `topology '${t.name}': its supervisors are gone and no slot is free; waiting for one`);
@@ -213,12 +250,53 @@ export class Coordinator {
     }
   }
 
+  /**
+   * Moves one worker of a topology whose supervisors run numbers of its workers more than one
+   * apart, when the less loaded one has a free slot: after a dead supervisor's work moved, the
+   * supervisor that comes back gets work again. One worker per tick, so it converges gently.
+   */
+  private async evenOut(
+    state: ClusterState,
+    t: TopologyRecord,
+    current: AssignmentRecord,
+    supervisors: readonly SupervisorHeartbeat[],
+    assignments: Map<string, AssignmentRecord>,
+  ): Promise<void> {
+    const r = respread(current.workers, freeSlots(supervisors, [...assignments.values()]));
+    if (r === undefined) return;
+    const next: AssignmentRecord = { v: 1, topology: t.name, version: current.version + 1, workers: r.workers };
+    await state.putAssignment(next);
+    assignments.set(t.name, next);
+    this.logger.log(
+      'info',
+      `topology '${t.name}' is unbalanced (${countsText(r.counts)}): moved its worker on ${r.from.supervisor}:${r.from.port} to the free slot ${r.to.supervisor}:${r.to.port}`,
+    );
+  }
+
+  /** What `list` suggests for a topology that is unbalanced and that the coordinator cannot even out itself. */
+  private hintFor(t: TopologyRecord, slots: readonly WorkerSlot[], supervisors: readonly SupervisorHeartbeat[], assignments: readonly AssignmentRecord[]): string | undefined {
+    if (t.status !== 'ACTIVE' && t.status !== 'INACTIVE') return undefined;
+    const requested = this.wantedWorkers(t);
+    if (slots.length < requested) {
+      return `runs on ${slots.length} of ${requested} requested workers (not enough slots were free): run \`squall rebalance ${t.name}\` once slots are free`;
+    }
+    const counts = workersPerSupervisor(slots, supervisors.map((s) => s.id));
+    const values = [...counts.values()];
+    if (Math.max(...values) - Math.min(...values) <= 1) return undefined;
+    if (respread(slots, freeSlots(supervisors, assignments)) !== undefined) return undefined; // the next tick evens it out
+    return `is unbalanced (${countsText(counts)}) and no less loaded supervisor has a free slot: free one there, or run \`squall rebalance ${t.name}\``;
+  }
+
   /** A fresh placement of the whole topology on up to its requested number of free slots. */
   private schedule(t: TopologyRecord, free: ReturnType<typeof freeSlots>): WorkerSlot[] {
+    const executors = executorsOf(t.spec, validateConfig(t.config));
+    return spread(executors, pickSlots(free, this.wantedWorkers(t, executors.length)));
+  }
+
+  /** The workers a topology asks for, at most one per executor. */
+  private wantedWorkers(t: TopologyRecord, executors?: number): number {
     const config = validateConfig(t.config);
-    const executors = executorsOf(t.spec, config);
-    const wanted = Math.max(1, Math.min(t.workers ?? config['topology.workers'], executors.length));
-    return spread(executors, pickSlots(free, wanted));
+    return Math.max(1, Math.min(t.workers ?? config['topology.workers'], executors ?? executorsOf(t.spec, config).length));
   }
 
   // --- the API
@@ -316,8 +394,10 @@ export class Coordinator {
         const last = e.errors.at(-1);
         if (last !== undefined) lastErrors[e.component] = `${last.message} (${last.task < 0 ? 'worker' : `task ${last.task}`} on ${last.host}:${last.port})`;
       }
+      const hint = this.hintFor(t, slots, supervisors, assignments);
       topologies.push({
         name: t.name,
+        ...(hint === undefined ? {} : { hint }),
         lastErrors,
         status: t.status,
         workersRequested: t.workers ?? slots.length,
@@ -338,6 +418,7 @@ export class Coordinator {
         used: assignments.reduce((n, a) => n + a.workers.filter((w) => w.supervisor === s.id).length, 0),
       })),
       topologies,
+      skipped: state.skippedRecords(),
     };
   }
 
@@ -401,6 +482,11 @@ export class Coordinator {
     this.logger.log('info', `topology '${name}' rebalancing in ${wait} s`);
     return { name, waitSecs: wait };
   }
+}
+
+/** "s1: 2 workers, s2: 0 workers" */
+function countsText(counts: ReadonlyMap<string, number>): string {
+  return [...counts].map(([s, n]) => `${s}: ${n} worker${n === 1 ? '' : 's'}`).join(', ');
 }
 
 function withoutPending(t: TopologyRecord): TopologyRecord {

@@ -106,3 +106,42 @@ export function reassignLost(workers: readonly WorkerSlot[], alive: ReadonlySet<
   }
   return out;
 }
+
+/** How many workers of one topology each supervisor runs (every id of `supervisors` listed, 0 included). */
+export function workersPerSupervisor(workers: readonly WorkerSlot[], supervisors: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>(supervisors.map((s) => [s, 0]));
+  for (const w of workers) counts.set(w.supervisor, (counts.get(w.supervisor) ?? 0) + 1);
+  return counts;
+}
+
+/** One worker moved to even out a topology: the new placement, and what moved where. */
+export interface Respread {
+  readonly workers: WorkerSlot[];
+  readonly from: WorkerSlot;
+  readonly to: FreeSlot;
+  /** Workers per supervisor before the move. */
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+/**
+ * When a supervisor with a free slot runs at least two workers fewer of this topology than the
+ * busiest one (say, it came back after its work moved away), moves one worker there: the busiest
+ * supervisor's highest port to the least loaded one's lowest free port. Undefined when the
+ * topology is even to one worker, or no free slot would make it more even.
+ */
+export function respread(workers: readonly WorkerSlot[], free: readonly FreeSlot[]): Respread | undefined {
+  const counts = workersPerSupervisor(workers, [...new Set(free.map((f) => f.supervisor))]);
+  let most: string | undefined;
+  for (const [s, n] of counts) if (most === undefined || n > (counts.get(most) ?? 0) || (n === counts.get(most) && s < most)) most = s;
+  let least: FreeSlot | undefined;
+  for (const f of free) {
+    const n = counts.get(f.supervisor) ?? 0;
+    const best = least === undefined ? Infinity : (counts.get(least.supervisor) ?? 0);
+    if (least === undefined || n < best || (n === best && (f.supervisor < least.supervisor || (f.supervisor === least.supervisor && f.port < least.port)))) least = f;
+  }
+  if (most === undefined || least === undefined || (counts.get(most) ?? 0) - (counts.get(least.supervisor) ?? 0) <= 1) return undefined;
+  const from = workers.filter((w) => w.supervisor === most).reduce((a, b) => (b.port > a.port ? b : a));
+  const to = least;
+  const moved: WorkerSlot = { supervisor: to.supervisor, host: to.host, port: to.port, tasks: [...from.tasks] };
+  return { workers: workers.map((w) => (w === from ? moved : w)), from, to, counts };
+}

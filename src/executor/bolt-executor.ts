@@ -136,6 +136,19 @@ function holdsTuples(bolt: unknown): bolt is HoldsTuples {
   return typeof (bolt as Partial<HoldsTuples> | undefined)?.heldTuples === 'function';
 }
 
+/** An `execute` whose promise has not settled yet. */
+interface PendingExecute {
+  readonly task: BoltTask;
+  readonly tuple: TupleImpl;
+  /** The executor's sweep count when it started. */
+  readonly epoch: number;
+  /** Timed out: its slot is free already, and a late settlement changes nothing. */
+  expired: boolean;
+  /** Neighbours in the executor's list of open executions (oldest first): O(1) in and out, no hashing. */
+  prev: PendingExecute | undefined;
+  next: PendingExecute | undefined;
+}
+
 interface BoltTask {
   readonly id: number;
   readonly bolt: Bolt;
@@ -158,6 +171,14 @@ export class BoltExecutor {
   private sampleCountdown: number;
   private inFlight = 0;
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Unsettled executions, oldest first (a linked list); swept for the message timeout. */
+  private oldest: PendingExecute | undefined;
+  private newest: PendingExecute | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private epoch = 0;
+  /** Sweeps after which an unsettled execution has outlived the message timeout. */
+  private readonly timeoutEpochs: number;
+  private readonly sweepMs: number;
   /** Wall-clock start, for capacity. */
   startedAt = 0;
 
@@ -172,6 +193,10 @@ export class BoltExecutor {
     this.maxAsync = config['topology.bolt.max.async.pending'];
     this.sampleEvery = sampleInterval(config['topology.stats.sample.rate']);
     this.sampleCountdown = this.sampleEvery;
+    // An unsettled execute times out with its tuple: sweeps count time, so no clock is read per tuple.
+    const timeoutMs = config['topology.message.timeout.secs'] * 1000;
+    this.sweepMs = Math.max(10, Math.min(1000, timeoutMs / 4));
+    this.timeoutEpochs = config['topology.enable.message.timeouts'] ? Math.ceil(timeoutMs / this.sweepMs) : Infinity;
     const acking = env.plan.ackers > 0;
     for (const id of taskIds) {
       const { context, stats, emitter } = createTaskParts(env, config, component, id);
@@ -262,13 +287,22 @@ export class BoltExecutor {
     }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
       this.inFlight++;
+      const p: PendingExecute = { task, tuple, epoch: this.epoch, expired: false, prev: this.newest, next: undefined };
+      if (this.newest === undefined) this.oldest = p;
+      else this.newest.next = p;
+      this.newest = p;
+      if (this.sweepTimer === undefined && this.timeoutEpochs !== Infinity) this.startSweeps();
       (result as Promise<void>).then(
         () => {
+          if (p.expired) return;
+          this.unlink(p);
           this.inFlight--;
           if (start >= 0) this.recordExecute(stats, performance.now() - start);
           this.env.wake();
         },
         (err: unknown) => {
+          if (p.expired) return;
+          this.unlink(p);
           this.inFlight--;
           this.executeFailed(task, tuple, err);
           this.env.wake();
@@ -277,6 +311,43 @@ export class BoltExecutor {
     } else if (start >= 0) {
       this.recordExecute(stats, performance.now() - start);
     }
+  }
+
+  private unlink(p: PendingExecute): void {
+    if (p.prev === undefined) this.oldest = p.next;
+    else p.prev.next = p.next;
+    if (p.next === undefined) this.newest = p.prev;
+    else p.next.prev = p.prev;
+    p.prev = p.next = undefined;
+  }
+
+  private startSweeps(): void {
+    this.sweepTimer = setInterval(() => this.sweep(), this.sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Frees the slots of executions that outlived the message timeout: their tuple trees have timed
+   * out (the spout replays them), and without this a bolt whose promises never settle would stop
+   * taking input for good once `topology.bolt.max.async.pending` of them are open.
+   */
+  private sweep(): void {
+    this.epoch++;
+    let freed = false;
+    // Oldest first: the first one still within its time ends the sweep.
+    for (let p = this.oldest; p !== undefined && this.epoch - p.epoch > this.timeoutEpochs; p = this.oldest) {
+      this.unlink(p);
+      p.expired = true;
+      this.inFlight--;
+      freed = true;
+      const secs = this.config['topology.message.timeout.secs'];
+      this.executeFailed(
+        p.task,
+        p.tuple,
+        new Error(`its promise did not settle within ${secs} s (topology.message.timeout.secs); the input is failed and its slot freed`),
+      );
+    }
+    if (freed) this.env.wake();
   }
 
   private recordExecute(stats: TaskStats, ms: number): void {
@@ -303,6 +374,7 @@ export class BoltExecutor {
 
   async cleanup(): Promise<void> {
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     for (const t of this.tasks) {
       try {
         await t.bolt.cleanup?.();

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterState, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
+import { ClusterState, describeSkipped, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
 import { ConsoleLogger, PeriodicTask, SquallError, type Logger } from '../common/index.js';
 
 export interface SupervisorOptions {
@@ -37,11 +37,39 @@ interface RunningWorker {
   readonly child: ChildProcess;
   readonly startedAt: number;
   lastBeat: number;
+  /** When it first beat (0: not yet): it has been healthy for as long as it beats since then. */
+  firstBeat: number;
   stopping: boolean;
   stderrTail: string[];
 }
 
 const DEFAULT_SLOTS = [6700, 6701, 6702, 6703];
+
+/** A worker that beat for this long was healthy: its death is not part of a crash loop. */
+export const HEALTHY_AFTER_MS = 10_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** The crash-loop state of the assignment on one slot. */
+export interface SlotBackoff {
+  /** The assignment (topology and tasks) the deaths belong to. */
+  readonly key: string;
+  /** Deaths in a row before the worker became healthy. */
+  readonly failures: number;
+  /** Milliseconds to wait before the next start. */
+  readonly delayMs: number;
+}
+
+/**
+ * When to start a worker again after it died. A worker that was healthy restarts at once, and so
+ * does one of another assignment than the slot's earlier deaths (a new topology does not inherit
+ * a crash loop). Only deaths in a row of one assignment before becoming healthy back off: the
+ * first restarts at once, then 1 s, 2 s, 4 s ... up to 30 s.
+ */
+export function nextBackoff(previous: SlotBackoff | undefined, key: string, healthy: boolean): SlotBackoff {
+  if (healthy) return { key, failures: 0, delayMs: 0 };
+  const failures = (previous?.key === key ? previous.failures : 0) + 1;
+  return { key, failures, delayMs: failures === 1 ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 2)) };
+}
 const TAIL_LINES = 20;
 
 /**
@@ -58,8 +86,8 @@ export class Supervisor {
   private readonly logger: Logger;
   private state: ClusterState | undefined;
   private readonly workers = new Map<number, RunningWorker>();
-  /** Port -> consecutive quick failures and when the next start may happen. */
-  private readonly backoff = new Map<number, { failures: number; notBefore: number }>();
+  /** Port -> the crash loop of its assignment, and when the next start may happen. */
+  private readonly backoff = new Map<number, SlotBackoff & { notBefore: number }>();
   private readonly loop: PeriodicTask;
 
   constructor(private readonly options: SupervisorOptions = {}) {
@@ -75,6 +103,7 @@ export class Supervisor {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `supervisor ${this.id}` });
+    this.state.onSkippedRecord = (r) => this.logger.log('warn', `supervisor ${this.id}: skipping ${describeSkipped(r)}`);
     await this.loop.start();
     this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}`);
   }
@@ -106,8 +135,11 @@ export class Supervisor {
         wanted.set(w.port, { topology: a.topology, key: `${a.topology}:${[...w.tasks].sort((x, y) => x - y).join(',')}` });
       }
     }
+    // Workers of a topology whose assignment record is malformed run on: the record says nothing.
+    const unreadable = new Set(state.skippedRecords('assignments').map((r) => r.key));
     for (const w of this.workers.values()) {
       const want = wanted.get(w.port);
+      if (want === undefined && unreadable.has(w.topology)) continue;
       if (!w.stopping && (want === undefined || want.key !== w.key)) {
         void this.stopWorker(w, want === undefined ? 'its slot is no longer assigned' : 'its assignment changed');
       }
@@ -115,7 +147,8 @@ export class Supervisor {
     const now = Date.now();
     for (const [port, want] of wanted) {
       if (this.workers.has(port) || this.loop.isStopped) continue;
-      if ((this.backoff.get(port)?.notBefore ?? 0) > now) continue;
+      const b = this.backoff.get(port);
+      if (b !== undefined && b.key === want.key && b.notBefore > now) continue;
       this.startWorker(port, want.topology, want.key);
     }
   }
@@ -155,7 +188,7 @@ export class Supervisor {
         env: { ...process.env, SQUALL_WORKER_CLUSTER: JSON.stringify({ ...cluster, servers: natsServers(cluster.servers) }) },
       },
     );
-    const worker: RunningWorker = { port, topology, key, child, startedAt: Date.now(), lastBeat: 0, stopping: false, stderrTail: [] };
+    const worker: RunningWorker = { port, topology, key, child, startedAt: Date.now(), lastBeat: 0, firstBeat: 0, stopping: false, stderrTail: [] };
     this.workers.set(port, worker);
     const prefix = `[worker ${topology}:${port} pid ${child.pid ?? '?'}]`;
     const forward = (stream: NodeJS.ReadableStream | null, keepTail: boolean): void => {
@@ -174,7 +207,10 @@ export class Supervisor {
     };
     forward(child.stdout, false);
     forward(child.stderr, true);
-    child.on('message', () => (worker.lastBeat = Date.now()));
+    child.on('message', () => {
+      worker.lastBeat = Date.now();
+      if (worker.firstBeat === 0) worker.firstBeat = worker.lastBeat;
+    });
     child.on('error', (err) => this.logger.log('error', `${prefix} cannot start: ${err.message}`));
     child.on('exit', (code, signal) => this.onExit(worker, code, signal));
     this.logger.log('info', `started worker of '${topology}' on port ${port} (pid ${child.pid ?? '?'})`);
@@ -187,11 +223,11 @@ export class Supervisor {
       this.logger.log('info', `worker of '${worker.topology}' on port ${worker.port} stopped`);
       this.backoff.delete(worker.port);
     } else {
-      // A worker that ran for a while restarts at once; one that keeps dying waits longer each time.
-      const ranLong = Date.now() - worker.startedAt > 30_000;
-      const failures = ranLong ? 0 : (this.backoff.get(worker.port)?.failures ?? 0) + 1;
-      const delay = failures === 0 ? 0 : Math.min(30_000, 500 * 2 ** (failures - 1));
-      this.backoff.set(worker.port, { failures, notBefore: Date.now() + delay });
+      const now = Date.now();
+      const healthy = worker.firstBeat > 0 && worker.lastBeat - worker.firstBeat >= HEALTHY_AFTER_MS;
+      const next = nextBackoff(this.backoff.get(worker.port), worker.key, healthy);
+      this.backoff.set(worker.port, { ...next, notBefore: now + next.delayMs });
+      const delay = next.delayMs;
       const tail = worker.stderrTail.length > 0 ? `; last output:\n  ${worker.stderrTail.slice(-5).join('\n  ')}` : '';
       this.logger.log('error', `worker of '${worker.topology}' on port ${worker.port} (pid ${worker.child.pid ?? '?'}) ${how}; restarting in ${delay} ms${tail}`);
     }

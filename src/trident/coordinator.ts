@@ -69,6 +69,9 @@ export function tridentStats(topologyName: string): TridentStats {
   return s;
 }
 
+/** How long the master coordinator waits to try again after its state could not be stored. */
+const STORE_RETRY_MS = 1000;
+
 type TxStatus = 'PROCESSING' | 'PROCESSED' | 'COMMITTING';
 
 interface ActiveTx {
@@ -108,6 +111,8 @@ export class MasterBatchCoordinator implements Spout {
   /** Waiting for the store to record attempt ids before emitting their batches. */
   private starting = false;
   private writes: Promise<void> = Promise.resolve();
+  /** After a failed write, no new batch starts before this time (performance.now()): NATS may be away. */
+  private retryAt = 0;
   private coordinators: BatchCoordinator[] = [];
   private stats!: TridentStats;
 
@@ -130,14 +135,22 @@ export class MasterBatchCoordinator implements Spout {
     for (const [id, spout] of this.spouts) this.coordinators.push(spout.getCoordinator(spoutContext(this.store, config, context, id, 0, 1)));
   }
 
-  /** Records currTx and the attempts in flight; writes happen one after another, each with the latest data. */
+  /**
+   * Records currTx and the attempts in flight; writes happen one after another, each with the
+   * latest data. Each write waits for the one before to settle, not to succeed: chained on a
+   * rejected write, every later write would fail without being tried, and no batch would ever
+   * start again after NATS came back.
+   */
   private persist(): Promise<void> {
-    this.writes = this.writes.then(() => {
-      const attempts: [number, number][] = [];
-      for (const [tx, a] of this.attempts) if (tx >= this.currTx) attempts.push([tx, a]);
-      return this.store.put(this.key, { currTx: this.currTx, attempts });
-    });
-    return this.writes;
+    const write = this.writes
+      .catch(() => undefined)
+      .then(() => {
+        const attempts: [number, number][] = [];
+        for (const [tx, a] of this.attempts) if (tx >= this.currTx) attempts.push([tx, a]);
+        return this.store.put(this.key, { currTx: this.currTx, attempts });
+      });
+    this.writes = write;
+    return write;
   }
 
   nextTuple(): void {
@@ -158,7 +171,8 @@ export class MasterBatchCoordinator implements Spout {
       const msg: TxMessage = { txid: cur.txid, attempt: cur.attempt, commit: true };
       this.collector.emit(COMMIT_STREAM, [cur.txid, cur.attempt], msg);
     }
-    if (this.starting || performance.now() - this.lastEmit < this.intervalMs) return;
+    const now = performance.now();
+    if (this.starting || now - this.lastEmit < this.intervalMs || now < this.retryAt) return;
     let txid = -1;
     for (let tx = this.currTx; tx < this.currTx + this.maxPending; tx++) {
       if (!this.active.has(tx)) {
@@ -185,7 +199,8 @@ export class MasterBatchCoordinator implements Spout {
       (err: unknown) => {
         this.starting = false;
         if (this.active.get(txid) === status) this.active.delete(txid);
-        this.collector.reportError(new TridentError(`storing the coordinator state failed; batch ${txid} waits: ${describe(err)}`, { cause: err }));
+        this.retryAt = performance.now() + STORE_RETRY_MS;
+        this.collector.reportError(new TridentError(`storing the coordinator state failed; batch ${txid} waits and is tried again in ${STORE_RETRY_MS} ms: ${describe(err)}`, { cause: err }));
       },
     );
   }

@@ -178,5 +178,7 @@ export interface ListingJson {
     acked: number;
     failed: number;
     lastErrors: Record<string, string>;
+    hint?: string;
   }[];
+  skipped: { bucket: string; key: string; revision: number; problem: string }[];
 }

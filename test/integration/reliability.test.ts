@@ -121,6 +121,43 @@ describe('at-least-once processing', () => {
     expect(ledger.acks.get(0)).toBe(1);
   });
 
+  it('times out executions whose promise never settles: slots freed, inputs replayed, each reported', async () => {
+    const ledger = new Ledger();
+    const hung = new Set<number>();
+    class Hangs extends BaseRichBolt {
+      execute(t: Tuple): Promise<void> {
+        const id = t.getNumber(0);
+        // The first delivery of every even id never settles; the replay is acked.
+        if (id % 2 === 0 && !hung.has(id)) {
+          hung.add(id);
+          return new Promise<void>(() => undefined);
+        }
+        this.collector.ack(t);
+        return Promise.resolve();
+      }
+    }
+    const b = new TopologyBuilder();
+    b.setSpout('spout', new ReplayingSpout(40, ledger));
+    b.setBolt('hangs', Hangs).shuffleGrouping('spout');
+    const cluster = new LocalCluster();
+    // Four open executions fill the bolt: without the timeout it would never take input again.
+    await cluster.submitTopology('hang', { 'topology.message.timeout.secs': 0.4, 'topology.bolt.max.async.pending': 4 }, b.createTopology());
+    await eventually(() => ledger.acks.size === 40, 'all 40 acked', 20_000);
+    const summary = cluster.getTopologySummary('hang');
+    await cluster.shutdown();
+    expect(hung.size).toBe(20);
+    expect([...ledger.acks.values()].every((n) => n === 1)).toBe(true);
+    expect([...hung].every((id) => (ledger.fails.get(id) ?? 0) >= 1)).toBe(true);
+    // Each unsettled execution is reported once, naming the component and task.
+    const reports = summary.errors.filter((e) => /did not settle/.test(e.message));
+    expect(reports).toHaveLength(20);
+    for (const e of reports) {
+      expect(e.component).toBe('hangs');
+      expect(e.message).toMatch(/^Component 'hangs' task \d+ .*did not settle within 0\.4 s \(topology\.message\.timeout\.secs\)/);
+    }
+    expect(summary.components.hangs?.errors).toBe(20);
+  });
+
   it('fails the input of a bolt that throws, and goes on', async () => {
     const ledger = new Ledger();
     let thrown = 0;

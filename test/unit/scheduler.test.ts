@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executorsOf, freeSlots, pickSlots, reassignLost, spread } from '../../src/coordinator/index.js';
+import { executorsOf, freeSlots, pickSlots, reassignLost, respread, spread } from '../../src/coordinator/index.js';
 import { defaultConfig, validateConfig } from '../../src/config/index.js';
 import type { TopologySpec } from '../../src/protocol/index.js';
 
@@ -52,5 +52,23 @@ describe('the even scheduler', () => {
     expect(reassignLost(current, new Set(), [])).toBeUndefined();
     // Nobody lost: unchanged.
     expect(reassignLost(current, new Set(['a', 'b']), [])).toEqual(current);
+  });
+
+  it('moves one worker to a supervisor with a free slot that runs two or more fewer of the topology', () => {
+    const onB = [
+      { supervisor: 'b', host: 'b.local', port: 1, tasks: [1, 3] },
+      { supervisor: 'b', host: 'b.local', port: 2, tasks: [2, 4] },
+    ];
+    // a came back with free slots after its work moved to b.
+    const r = respread(onB, freeSlots([sup('a', [7, 8]), sup('b', [1, 2])], [{ workers: onB }]));
+    expect(r?.from).toEqual(onB[1]);
+    expect(r?.to).toEqual({ supervisor: 'a', host: 'a.local', port: 7 });
+    expect(r?.workers).toEqual([onB[0], { supervisor: 'a', host: 'a.local', port: 7, tasks: [2, 4] }]);
+    expect(Object.fromEntries(r?.counts ?? [])).toEqual({ a: 0, b: 2 });
+    // Even to one worker: left alone.
+    const even = [onB[0] as (typeof onB)[number], { supervisor: 'a', host: 'a.local', port: 7, tasks: [2, 4] }];
+    expect(respread(even, freeSlots([sup('a', [7, 8]), sup('b', [1, 2])], [{ workers: even }]))).toBeUndefined();
+    // Unbalanced, but the idle supervisor has no free slot: nothing to do here (squall list says so).
+    expect(respread(onB, freeSlots([sup('a', [7]), sup('b', [1, 2])], [{ workers: onB }, { workers: [{ supervisor: 'a', host: 'a.local', port: 7, tasks: [9] }] }]))).toBeUndefined();
   });
 });
