@@ -152,12 +152,13 @@ export class SimulatedClock implements Clock {
     await this.settleNow();
   }
 
+  /** Settles the participants, then fires the next timer due now and settles again, until none is due. */
   private async settleNow(): Promise<void> {
     for (;;) {
-      this.fireDue();
       for (const p of [...this.participants]) await p.settle();
       const head = this.timers[0];
       if (head === undefined || head.at > this.current) return;
+      this.fire(head);
     }
   }
 

@@ -67,11 +67,12 @@ describe('event-time windows in a running topology', () => {
       ['z', 55],
     ];
     input.forEach((v, i) => feeder.feed(v, i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('event-time', {}, b.createTopology());
-    // Watermark 55 - 10 = 45: windows ending at 10, 20, 30, 40 close; (20, 50] waits.
-    await eventually(() => capture.captured.get('window').length >= 4, 'four windows');
-    await sleep(100);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('window')).toEqual([]);
+    // The first watermark, 55 - 10 = 45: windows ending at 10, 20, 30, 40 close; (20, 50] waits.
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window')).toEqual([
       [10, 'a=2'],
       [20, 'a=3 b=1'],
@@ -81,7 +82,7 @@ describe('event-time windows in a running topology', () => {
     // Timestamps at or below 20 are in no window after 40 (the next holds (20, 50]).
     expect([...feeder.acked].sort()).toEqual([0, 1, 2, 4]);
     feeder.feed(['y', 70], 10);
-    await eventually(() => capture.captured.get('window').length >= 6, 'two more windows');
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window').slice(4)).toEqual([
       [50, 'a=2 b=1 c=2'],
       [60, 'a=1 b=1 c=1 z=1'],
@@ -99,19 +100,20 @@ describe('event-time windows in a running topology', () => {
     b.setBolt('capture', capture).globalGrouping('window').globalGrouping('window', 'late');
     feeder.feed(['a', 3], 'a3');
     feeder.feed(['b', 100], 'b100');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('late', {}, b.createTopology());
-    await eventually(() => windowTask('late').watermark === 100, 'the watermark at 100');
+    await cluster.advanceTime(10);
+    expect(windowTask('late').watermark).toBe(100);
     feeder.feed(['late', 42], 'late42');
     feeder.feed(['edge', 100], 'edge100'); // exactly at the watermark: late too
     feeder.feed(['ok', 101], 'ok101');
-    await eventually(() => capture.captured.get('window', 'late').length === 2, 'two late tuples');
+    await cluster.advanceTime(0);
     const late = capture.captured.get('window', 'late').map((v) => lateTupleOf({ getValueByField: () => v[0] } as unknown as Tuple));
     expect(late.map((l) => [l.values, l.timestamp, l.watermark, l.component, l.stream])).toEqual([
       [['late', 42], 42, 100, 'events', 'default'],
       [['edge', 100], 100, 100, 'events', 'default'],
     ]);
-    await eventually(() => feeder.acked.includes('late42') && feeder.acked.includes('edge100'), 'late tuples acked');
+    expect(feeder.acked).toEqual(expect.arrayContaining(['late42', 'edge100']));
     expect(capture.captured.get('window')).toEqual([[10, 'a=1'], [100, 'b=1']]);
     expect(feeder.failed).toEqual([]);
     expect(windowTask('late').lateTuples).toBe(2);
@@ -123,16 +125,18 @@ describe('event-time windows in a running topology', () => {
     b.setSpout('events', feeder);
     b.setBolt('window', new TagCounts().withTumblingWindow(Duration.ofMillis(10)).withTimestampField('ts').withWatermarkInterval(10)).globalGrouping('events');
     feeder.feed(['b', 100], 'b100');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('late-count', {}, b.createTopology());
-    await eventually(() => windowTask('late-count').watermark === 100, 'the watermark at 100');
+    await cluster.advanceTime(10);
+    expect(windowTask('late-count').watermark).toBe(100);
     for (let i = 0; i < 3; i++) feeder.feed(['late', 50 + i], `late${i}`);
-    await eventually(() => cluster!.getTopologySummary('late-count').errors.length > 0, 'a reported error');
+    // Late tuples are reported once per watermark interval.
+    await cluster.advanceTime(10);
     const summary = cluster.getTopologySummary('late-count');
     expect(summary.errors[0]?.message).toMatch(/3 late tuple\(s\) reached windowed bolt 'window'/);
     expect(summary.components.window?.errors).toBe(1);
     expect(windowTask('late-count').lateTuples).toBe(3);
-    await eventually(() => ['late0', 'late1', 'late2'].every((id) => feeder.acked.includes(id)), 'late tuples acked');
+    expect(feeder.acked).toEqual(expect.arrayContaining(['late0', 'late1', 'late2']));
     expect(feeder.failed).toEqual([]);
   });
 
@@ -148,19 +152,19 @@ describe('event-time windows in a running topology', () => {
       .globalGrouping('slow');
     b.setBolt('capture', capture).globalGrouping('window');
     for (let ts = 1; ts <= 100; ts += 3) fast.feed(['f', ts]);
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('streams', {}, b.createTopology());
-    await sleep(150);
-    // Nothing from 'slow' yet: no watermark at all.
+    // Fifteen watermark intervals with nothing from 'slow' yet: no watermark at all.
+    await cluster.advanceTime(150);
     expect(windowTask('streams').watermark).toBe(-Infinity);
     expect(capture.captured.get('window')).toEqual([]);
     slow.feed(['s', 25]);
-    await eventually(() => windowTask('streams').watermark === 25, 'the watermark at the slow stream');
-    await eventually(() => capture.captured.get('window').length === 2, 'two windows');
-    await sleep(50);
+    await cluster.advanceTime(10);
+    expect(windowTask('streams').watermark).toBe(25);
+    await cluster.advanceTime(50);
     expect(capture.captured.get('window')).toEqual([[10, 'f=4'], [20, 'f=3']]);
     slow.feed(['s', 61]);
-    await eventually(() => capture.captured.get('window').length === 6, 'windows up to 60');
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window').slice(2)).toEqual([[30, 'f=3 s=1'], [40, 'f=4'], [50, 'f=3'], [60, 'f=3']]);
   });
 });
@@ -206,14 +210,18 @@ describe('count and processing-time windows in a running topology', () => {
     const b = new TopologyBuilder();
     b.setSpout('events', feeder);
     b.setBolt('window', new Record().withTumblingWindow(Duration.ofMillis(50))).globalGrouping('events');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('processing', {}, b.createTopology());
+    const start = cluster.clock.now();
     for (let i = 0; i < 30; i++) {
       feeder.feed(['x', i], i);
-      await sleep(7);
+      await cluster.advanceTime(7);
     }
-    await eventually(() => feeder.acked.length === 30, 'all acked', 5000);
-    expect(seen.length).toBeGreaterThanOrEqual(3);
+    await cluster.advanceTime(100);
+    expect(feeder.acked.length).toBe(30);
+    // Tuple i arrived at start + 7i: each window holds exactly the tuples that arrived in it.
+    for (let k = 1; k < seen.length; k++) expect(seen[k]!.start).toBe(seen[k - 1]!.end);
+    for (const w of seen) expect(w.ids).toEqual(Array.from({ length: 30 }, (_, i) => i).filter((i) => start + 7 * i > w.start && start + 7 * i <= w.end));
     expect(seen.flatMap((w) => w.ids)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     for (const w of seen) {
       expect(w.end % 50).toBe(0);
