@@ -32,6 +32,8 @@ class SpoutTask {
    * wait strategy pauses in real time, as Storm's does, also under a simulated clock.
    */
   idleUntil = 0;
+  /** The last nextTuple emitted nothing and nothing has reached the task since (an ack, a fail, a tick). */
+  askedIdle = false;
   spout!: Spout;
   collector!: SpoutCollector;
   sampleCountdown: number;
@@ -287,7 +289,8 @@ export class SpoutExecutor {
       if (task.emitCalls !== task.emitCallsAfterNext) task.idleUntil = 0;
       if (now < task.idleUntil) {
         blockedByPending = false;
-        this.polledAll = false;
+        // Waiting out the wait strategy after something reached it: ask again before calling the worker quiet.
+        if (!task.askedIdle && task.pending.size < this.maxPending) this.polledAll = false;
         continue;
       }
       if (task.pending.size >= this.maxPending) continue;
@@ -306,8 +309,10 @@ export class SpoutExecutor {
         task.emitCallsAfterNext = task.emitCalls;
         if (task.emitCalls === before) {
           task.idleUntil = performance.now() + this.waitMs;
+          task.askedIdle = true;
           break;
         }
+        task.askedIdle = false;
         n++;
         if (task.pending.size >= this.maxPending) break;
         if ((i & 31) === 31 && this.isBackpressured()) break;
@@ -316,6 +321,14 @@ export class SpoutExecutor {
     if (blockedByPending) this.startThrottle('pending');
     else this.endThrottle();
     return n;
+  }
+
+  /** Ends the wait strategy's pause: every task is asked for a tuple at the next turn. */
+  pollNow(): void {
+    for (const t of this.tasks) {
+      t.idleUntil = 0;
+      t.askedIdle = false;
+    }
   }
 
   /** The earliest time a task of this spout wants nextTuple called, for the loop's idle wait. */
@@ -346,6 +359,7 @@ export class SpoutExecutor {
 
   private handleSystemTuple(task: SpoutTask, t: TupleImpl): void {
     if (t.isTick()) {
+      task.askedIdle = false;
       const pending = task.pending;
       pending.rotate((e) => this.failTuple(task, pending.obj[e], 'timeout'));
       return;
@@ -371,6 +385,9 @@ export class SpoutExecutor {
   /** `latencyMs` is -1 for a tree whose latency was not sampled. */
   private ackTuple(task: SpoutTask, messageId: unknown, latencyMs: number): void {
     task.stats.acked++;
+    // An ack or a fail ends the wait strategy's pause, as in Storm: the spout may have more to emit now.
+    task.askedIdle = false;
+    task.idleUntil = 0;
     if (latencyMs >= 0) task.stats.completeLatency.record(latencyMs);
     try {
       task.spout.ack?.(messageId);
@@ -383,6 +400,8 @@ export class SpoutExecutor {
 
   private failTuple(task: SpoutTask, messageId: unknown, reason: 'failed' | 'timeout'): void {
     task.stats.failed++;
+    task.askedIdle = false;
+    task.idleUntil = 0;
     if (reason === 'timeout') task.stats.timedOut++;
     try {
       task.spout.fail?.(messageId);

@@ -246,7 +246,7 @@ export class WorkerRuntime {
     this.deactivate();
     // Simulated time passes only when the test moves it: what is in flight when the worker has gone quiet stays there.
     if (this.clock instanceof SimulatedClock) {
-      await this.clock.settle();
+      if (timeoutMs > 0) await this.clock.settle();
       return this.inFlight() === 0;
     }
     const deadline = this.clock.hrNow() + timeoutMs;
@@ -327,6 +327,8 @@ export class WorkerRuntime {
         resolve();
       };
       this.quietWaiters.push(done);
+      // Time may have moved: every spout is asked again now rather than after its real-time pause.
+      for (const s of this.spouts) s.pollNow();
       this.wake();
     });
   }
