@@ -132,7 +132,7 @@ export class SpoutExecutor {
   private active = false;
   private timeoutTimer: Timer | undefined;
   private readonly clock: Clock;
-  /** False when the last turn left a task waiting out the wait strategy (the worker is not quiet yet). */
+  /** False when the last turn left unasked a task that something reached since its last empty nextTuple: not quiet yet. */
   polledAll = true;
   /** Queues whose fullness stops this spout: every executor downstream of it. */
   private downstream: readonly ReceiveQueue[] = [];

@@ -80,6 +80,7 @@ export class WorkerRuntime {
   /** Callers of `settle` waiting for a quiet pass of the loop. */
   private quietWaiters: (() => void)[] = [];
   private leaveClock: (() => void) | undefined;
+  private quietPasses = 0;
 
   constructor(options: WorkerRuntimeOptions) {
     this.clock = options.clock ?? realClock;
@@ -288,11 +289,21 @@ export class WorkerRuntime {
       let work = 0;
       for (let i = 0; i < executors.length; i++) work += (executors[i] as Executor).turn();
       if (work > 0) {
+        this.quietPasses = 0;
         // Let timers, I/O and promise callbacks run between batches.
         await new Promise<void>((r) => setImmediate(r));
         continue;
       }
-      if (this.quietWaiters.length > 0 && this.isQuiet()) this.resolveQuiet();
+      if (this.quietWaiters.length > 0) {
+        if (!this.isQuiet()) this.quietPasses = 0;
+        else if (++this.quietPasses >= 2) this.resolveQuiet();
+        else {
+          // Quiet twice with a turn of the event loop between: promise callbacks started in this
+          // pass (a state store's write, then an emit) have had their chance to add work.
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
+      }
       await this.idle();
     }
   }
@@ -334,6 +345,7 @@ export class WorkerRuntime {
   }
 
   private resolveQuiet(): void {
+    this.quietPasses = 0;
     const waiters = this.quietWaiters;
     if (waiters.length === 0) return;
     this.quietWaiters = [];

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BaseRichBolt, BaseRichSpout, LocalCluster, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from 'squall';
 import { FeederSpout, completeTopology } from 'squall/testing';
+import { tridentStats } from '../../src/trident/index.js';
+import { tridentWordCount } from '../../topologies/trident-word-count/topology.js';
 
 /** Acks every tuple but those whose first value is in `swallow`, which it never answers. */
 class Swallow extends BaseRichBolt {
@@ -130,5 +132,23 @@ describe('completeTopology on simulated time', () => {
       mockedSources: { numbers: [[1], [2], [3]] },
     });
     expect(emitted.batcher?.default).toEqual([[1], [2], [3]]);
+  });
+});
+
+describe('Trident on simulated time', () => {
+  it('starts one batch per batch interval of the cluster clock', async () => {
+    const name = `trident-simulated-${process.pid}`;
+    const cluster = new LocalCluster({ simulatedTime: true });
+    await cluster.submitTopology(name, { 'topology.trident.batch.emit.interval.millis': 1000, 'topology.max.spout.pending': 1 }, tridentWordCount({ batchSize: 10 }));
+    await cluster.advanceTime(0);
+    const first = tridentStats(name).committed;
+    expect(first).toBe(1);
+    await cluster.advanceTime(999);
+    expect(tridentStats(name).committed).toBe(first);
+    await cluster.advanceTime(1);
+    expect(tridentStats(name).committed).toBe(first + 1);
+    await cluster.advanceTime(5000);
+    expect(tridentStats(name).committed).toBe(first + 6);
+    await cluster.shutdown();
   });
 });
