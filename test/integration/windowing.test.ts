@@ -16,7 +16,7 @@ import {
 } from 'squall';
 import { CaptureBolt, FeederSpout, completeTopology } from 'squall/testing';
 import type { WindowedBoltExecutor } from '../../src/api/windowing/index.js';
-import { eventually, sleep } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import loginAlerts from '../../topologies/login-alerts/topology.js';
 import trendingTopics from '../../topologies/trending-topics/topology.js';
 
@@ -300,7 +300,7 @@ class SlowSink extends BaseRichBolt {
     super();
   }
   execute(t: Tuple): void {
-    setTimeout(() => (this.failIf(t.getNumber(0)) ? this.collector.fail(t) : this.collector.ack(t)), 5);
+    this.context.clock.setTimeout(() => (this.failIf(t.getNumber(0)) ? this.collector.fail(t) : this.collector.ack(t)), 5);
   }
 }
 
@@ -320,10 +320,15 @@ describe('acking windowed tuples', () => {
     b.setBolt('window', new WindowSize().withWindow(Duration.ofMillis(200), Duration.ofMillis(50)).withTimestampField('ts').withLag(20).withWatermarkInterval(5))
       .globalGrouping(source);
     b.setBolt('sink', new SlowSink(options.failIf ?? (() => false))).shuffleGrouping('window');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology(name, { 'topology.max.spout.pending': 1000 }, b.createTopology());
-    await eventually(() => [...Array(total).keys()].every((id) => ledger.acks.has(id)), `${total} acks`, 20_000);
-    await sleep(100);
+    // One watermark interval at a time, until every id is acked (or a minute of simulated time).
+    for (let t = 0; ![...Array(total).keys()].every((id) => ledger.acks.has(id)); t += 5) {
+      if (t > 60_000) throw new Error(`${total} acks: not after 60 s of simulated time`);
+      await cluster.advanceTime(5);
+    }
+    // Nothing acked twice later.
+    await cluster.advanceTime(100);
     return ledger;
   }
 
@@ -371,10 +376,12 @@ describe('the example topologies', () => {
     // Every user moves to 9:00, so the watermark of every task passes the windows above.
     for (const user of ['ada', 'bob', 'eve', 'zed']) events.push([user, true, at(9, 0)]);
     events.forEach((e, i) => feeder.feed(e, i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('logins', {}, topology);
-    await eventually(() => capture.captured.get('alerts').length >= 2, 'two alerts');
-    await sleep(300);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('alerts')).toEqual([]);
+    // One watermark interval (200 ms) closes every window; four more add nothing.
+    await cluster.advanceTime(1000);
     const alerts = capture.captured.get('alerts').map(([user, n, first, last]) => [user, n, new Date(first as number).toISOString().slice(11, 19), new Date(last as number).toISOString().slice(11, 19)]);
     expect(alerts.sort()).toEqual([
       ['bob', 3, '08:03:00', '08:06:00'],
@@ -398,11 +405,12 @@ describe('the example topologies', () => {
       ['#b', 40_000],
     ];
     feed.forEach(([tag, dt], i) => feeder.feed([tag, t0 + dt], i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('trending', {}, topology);
-    // Watermark 35 s: windows ending at 10, 20 and 30 s close.
-    await eventually(() => capture.captured.get('trending').length >= 3, 'three windows');
-    await sleep(300);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('trending')).toEqual([]);
+    // Watermark 35 s at the first interval (250 ms): windows ending at 10, 20 and 30 s close; later intervals add none.
+    await cluster.advanceTime(1000);
     expect(capture.captured.get('trending').map(([start, end, top]) => [(start as number) - t0, (end as number) - t0, top])).toEqual([
       [-50_000, 10_000, ['#a=2', '#b=1', '#c=1']],
       [-40_000, 20_000, ['#a=3', '#b=3', '#c=1']],
