@@ -81,7 +81,7 @@ export class Worker {
       // A worker that cannot start would only crash-loop in its supervisor's log: say why where
       // `squall list` shows it.
       await state
-        .reportErrors(o.topology, WORKER_COMPONENT, [{ task: -1, host: o.host ?? os.hostname(), port: o.port, message: `worker cannot start: ${describe(err)}`, time: Date.now() }])
+        .reportErrors(o.topology, WORKER_COMPONENT, [{ task: -1, host: o.host ?? os.hostname(), port: o.port, message: `worker cannot start: ${describe(err)}`, time: this.clock.now() }])
         .catch(() => undefined);
       await state.close().catch(() => undefined);
       throw err;
