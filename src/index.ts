@@ -60,10 +60,10 @@ export {
   ComponentError,
   isSquallError,
 } from './common/index.js';
-export type { ErrorCode, TopologyProblem, Logger, LogLevel } from './common/index.js';
+export type { ErrorCode, TopologyProblem, Logger, LogLevel, Clock, Timer } from './common/index.js';
 export { ConsoleLogger } from './common/index.js';
 export { LocalCluster } from './local/index.js';
-export type { SubmitOptions, KillOptions, TopologySummary } from './local/index.js';
+export type { SubmitOptions, KillOptions, TopologySummary, LocalClusterOptions } from './local/index.js';
 export type { ComponentSummary, LatencySummary } from './executor/index.js';
 export { ShellBolt, ShellSpout } from './multilang/index.js';
 export type { ShellComponentOptions, ShellBoltOptions, ShellSpoutOptions, ShellStreamDeclaration } from './multilang/index.js';

@@ -1,14 +1,18 @@
 /**
  * A testing kit for topologies (Storm's `Testing`): a feeder spout, a capture bolt, a fixed-tuple
  * spout, and `completeTopology`, which runs a topology until every tuple is done and returns what
- * each component emitted. Import from `squall/testing`.
+ * each component emitted; simulated time (`SimulatedClock`, `LocalCluster({ simulatedTime: true })`).
+ * Import from `squall/testing`.
  */
 import * as path from 'node:path';
 import { BaseRichBolt, BaseRichSpout, type OutputFieldsDeclarer, type Topology } from './api/index.js';
-import { SquallError, type Logger } from './common/index.js';
+import { SimulatedClock, SquallError, type Logger } from './common/index.js';
 import type { Config } from './config/index.js';
 import { LocalCluster, type TopologySummary } from './local/index.js';
 import { DEFAULT_STREAM, Fields, type Tuple, type Value, type Values } from './tuple/index.js';
+
+export { SimulatedClock } from './common/index.js';
+export type { Clock, ClockParticipant, Timer } from './common/index.js';
 
 /** Something a test can ask "have you emitted everything you were going to?" */
 export interface CompletableSpout {
@@ -160,8 +164,14 @@ export interface CompleteTopologyOptions {
   /** Replace spouts with fixed tuples: spout id -> tuples on its default stream, or stream -> tuples. */
   readonly mockedSources?: Readonly<Record<string, readonly Values[] | Readonly<Record<string, readonly Values[]>>>>;
   readonly config?: Config;
-  /** Give up after this long. @defaultValue 10000 */
+  /** Give up after this long, in real time. @defaultValue 10000 */
   readonly timeoutMs?: number;
+  /**
+   * Run on simulated time: whenever the topology is quiet and not complete, time jumps to the next
+   * timer (a message timeout, a tick, a checkpoint), so a run that waits on time takes milliseconds
+   * and repeats exactly. A run that is quiet with no timer left fails at once. @defaultValue false
+   */
+  readonly simulatedTime?: boolean;
   readonly topologyName?: string;
   readonly logger?: Logger;
   /**
@@ -191,7 +201,10 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
     const declared = Object.fromEntries(Object.entries(spec.streams).map(([s, d]) => [s, d.fields]));
     t = t.withComponent(id, new FixedTupleSpout(byStream, declared));
   }
-  const cluster = new LocalCluster(options.logger === undefined ? {} : { logger: options.logger });
+  const cluster = new LocalCluster({
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    simulatedTime: options.simulatedTime === true,
+  });
   const name = options.topologyName ?? 'complete-topology';
   const emitted: Record<string, Record<string, Values[]>> = {};
   const spouts: CompletableSpout[] = [];
@@ -218,13 +231,23 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
   cluster.activate(name);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = performance.now() + timeoutMs;
+  const clock = cluster.clock instanceof SimulatedClock ? cluster.clock : undefined;
   try {
     for (;;) {
+      if (clock !== undefined) await clock.settle();
       if (spouts.every((s) => s.isExhausted()) && runtime.inFlight() === 0) break;
       if (performance.now() > deadline) {
         throw new SquallError('SHUTDOWN', `completeTopology: not complete after ${timeoutMs} ms (${runtime.inFlight()} tuple(s) in flight)`);
       }
-      await new Promise((r) => setTimeout(r, 2));
+      if (clock === undefined) {
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      const next = clock.nextTimerAt();
+      if (next === undefined) {
+        throw new SquallError('SHUTDOWN', `completeTopology: the topology is quiet, not complete (${runtime.inFlight()} tuple(s) in flight), and no timer is left to wait for`);
+      }
+      await clock.advanceTime(Math.max(0, next - clock.now()));
     }
     return { emitted, summary: cluster.getTopologySummary(name) };
   } finally {

@@ -1,3 +1,4 @@
+import { realClock, type Clock, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { CHECKPOINT_STREAM, type TopologySpec } from '../protocol/index.js';
 import {
@@ -87,12 +88,14 @@ export class CheckpointSpout implements Spout {
   /** A checkpoint tuple is out, or the state is being saved: nothing else starts meanwhile. */
   private busy = false;
   private lastRoundAt = Number.NEGATIVE_INFINITY;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private clock: Clock = realClock;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
 
   async open(config: TopologyConfig, context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     this.collector = collector;
+    this.clock = context.clock;
     this.interval = config['topology.state.checkpoint.interval.ms'];
     const ns = stateNamespace(config, context.topologyName, context.thisComponentId, context.thisTaskIndex);
     this.store = openStateStore(config, ns);
@@ -123,12 +126,13 @@ export class CheckpointSpout implements Spout {
 
   private schedule(ms: number): void {
     if (this.closed) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.step();
-    }, ms);
-    this.timer.unref();
+    this.clock.clear(this.timer);
+    this.timer = this.clock
+      .setTimeout(() => {
+        this.timer = undefined;
+        this.step();
+      }, ms)
+      .unref();
   }
 
   private step(): void {
@@ -137,12 +141,12 @@ export class CheckpointSpout implements Spout {
       this.emit(nextCheckpointAction(this.current, this.recovering));
       return;
     }
-    const wait = this.lastRoundAt + this.interval - performance.now();
+    const wait = this.lastRoundAt + this.interval - this.clock.hrNow();
     if (wait > 0) {
       this.schedule(wait);
       return;
     }
-    this.lastRoundAt = performance.now();
+    this.lastRoundAt = this.clock.hrNow();
     this.advance(nextCheckpointState(this.current, false));
   }
 
@@ -197,7 +201,7 @@ export class CheckpointSpout implements Spout {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clock.clear(this.timer);
     // Let a save in flight land before the store closes, so a resubmitted topology reads it.
     await this.saving;
     await this.store?.close();

@@ -1,4 +1,4 @@
-import type { Logger } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
 import type { Fields, Tuple, Values } from '../tuple/index.js';
@@ -31,6 +31,11 @@ export interface TopologyContext {
   readonly spec: TopologySpec;
   /** Where the runtime logs: components log here too, to appear with the topology's own lines. */
   readonly logger: Logger;
+  /**
+   * The time the topology runs on (Storm's `Time`): the real clock, or a `LocalCluster`'s simulated
+   * one. Components that read the time or set timers use it, so tests can move time themselves.
+   */
+  readonly clock: Clock;
   getComponentId(taskId: number): string | undefined;
   getComponentTasks(componentId: string): readonly number[];
   getComponentIds(): readonly string[];

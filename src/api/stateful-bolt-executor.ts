@@ -1,4 +1,4 @@
-import { ComponentError, InvalidTopologyError } from '../common/index.js';
+import { ComponentError, InvalidTopologyError, type Clock } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
@@ -247,7 +247,10 @@ class HoldingCollector implements OutputCollector {
   private current: Tuple | null = null;
   private currentSettled = false;
 
-  constructor(private readonly out: OutputCollector) {}
+  constructor(
+    private readonly out: OutputCollector,
+    private readonly clock: Clock,
+  ) {}
 
   /** Executes `input` on `bolt`, noting whether it was settled during execute (the common case costs no set operation). */
   run(bolt: StatefulBolt<StateKey, Value>, input: Tuple): void | Promise<void> {
@@ -340,12 +343,12 @@ class HoldingCollector implements OutputCollector {
   doomUnsettled(): void {
     for (const t of this.unsettled) this.doomed.add(t);
     this.unsettled.clear();
-    this.doomedAt = performance.now();
+    this.doomedAt = this.clock.hrNow();
   }
 
   /** Forgets doomed tuples old enough that their trees have timed out anyway. */
   pruneDoomed(olderThanMs: number): void {
-    if (this.doomed.size > 0 && performance.now() - this.doomedAt > olderThanMs) this.doomed = new Set();
+    if (this.doomed.size > 0 && this.clock.hrNow() - this.doomedAt > olderThanMs) this.doomed = new Set();
   }
 }
 
@@ -371,7 +374,7 @@ export class StatefulBoltExecutor extends CheckpointingBolt {
 
   async prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.initCheckpointing(context, collector);
-    this.holder = new HoldingCollector(collector);
+    this.holder = new HoldingCollector(collector, context.clock);
     this.timeoutMs = config['topology.message.timeout.secs'] * 1000;
     const ns = stateNamespace(config, context.topologyName, context.thisComponentId, context.thisTaskIndex);
     const store = openStateStore(config, ns);

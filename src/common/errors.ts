@@ -24,6 +24,7 @@ const ERROR_CODES = [
   'NO_FREE_SLOTS',
   'TRIDENT',
   'INCOMPATIBLE_STATE',
+  'SIMULATED_TIME',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

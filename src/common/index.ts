@@ -5,3 +5,5 @@ export { LatencyHistogram } from './histogram.js';
 export { ConsoleLogger, MemoryLogger, silentLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { PeriodicTask, withDeadline } from './periodic.js';
+export { SimulatedClock, realClock } from './clock.js';
+export type { Clock, ClockParticipant, Timer } from './clock.js';

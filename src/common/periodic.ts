@@ -1,3 +1,4 @@
+import { realClock, type Clock, type Timer } from './clock.js';
 import { describe } from './errors.js';
 
 /**
@@ -6,7 +7,7 @@ import { describe } from './errors.js';
  * `runNow` starts a run at once (or joins the one in progress).
  */
 export class PeriodicTask {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -15,6 +16,7 @@ export class PeriodicTask {
     private readonly periodMs: number,
     private readonly onError: (message: string) => void,
     private readonly deadlineMs = 20_000,
+    private readonly clock: Clock = realClock,
   ) {}
 
   get isStopped(): boolean {
@@ -24,12 +26,12 @@ export class PeriodicTask {
   /** Runs once now, then every period. */
   async start(): Promise<void> {
     await this.runNow();
-    if (!this.stopped) this.timer = setInterval(() => void this.runNow(), this.periodMs);
+    if (!this.stopped) this.timer = this.clock.setInterval(() => void this.runNow(), this.periodMs);
   }
 
   runNow(): Promise<void> {
     if (this.running !== undefined || this.stopped) return this.running ?? Promise.resolve();
-    this.running = withDeadline(this.work(), this.deadlineMs, 'a periodic run')
+    this.running = withDeadline(this.work(), this.deadlineMs, 'a periodic run', this.clock)
       .catch((err: unknown) => this.onError(describe(err)))
       .finally(() => (this.running = undefined));
     return this.running;
@@ -38,7 +40,7 @@ export class PeriodicTask {
   /** No more runs; resolves when the one in progress has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.clock.clear(this.timer);
     await this.running;
   }
 }
@@ -46,11 +48,10 @@ export class PeriodicTask {
 /**
  * Rejects when `promise` has not settled within `ms` (the call itself is left to finish or fail).
  */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, clock: Clock = realClock): Promise<T> {
+  let timer: Timer | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-    timer.unref();
+    timer = clock.setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms).unref();
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, deadline]).finally(() => clock.clear(timer));
 }

@@ -9,6 +9,8 @@ import {
   NotAliveError,
   SquallError,
   PeriodicTask,
+  realClock,
+  type Clock,
   type Logger,
   type TopologyProblem,
 } from '../common/index.js';
@@ -24,6 +26,8 @@ export class NoFreeSlotsError extends SquallError {
 }
 
 export interface CoordinatorOptions {
+  /** Time for the lease, timeouts and waits. @defaultValue the real clock */
+  readonly clock?: Clock;
   /** Stable id of this coordinator; default host name plus a random suffix. */
   readonly id?: string;
   readonly host?: string;
@@ -85,17 +89,19 @@ export class Coordinator {
   private readonly seen = new Map<string, { revision: number; at: number }>();
   private leaderSince = 0;
   private readonly warned = new Set<string>();
+  private readonly clock: Clock;
 
   constructor(private readonly options: CoordinatorOptions = {}) {
     this.host = options.host ?? os.hostname();
     this.id = options.id ?? `${this.host}-${randomBytes(3).toString('hex')}`;
     this.logger = options.logger ?? new ConsoleLogger('info');
+    this.clock = options.clock ?? realClock;
     const warn = (m: string): void => this.logger.log('warn', `coordinator ${this.id}: ${m}`);
-    this.loop = new PeriodicTask(() => this.lead(), options.tickMs ?? 1000, warn);
+    this.loop = new PeriodicTask(() => this.lead(), options.tickMs ?? 1000, warn, undefined, this.clock);
     // Eight looks per lease: a lease released or expired is taken within an eighth of its TTL, and
     // the leader renews several times before its lease could run out.
     const leaseMs = options.cluster?.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    this.leaseLoop = new PeriodicTask(() => this.holdLease(), Math.max(50, leaseMs / 8), warn, leaseMs);
+    this.leaseLoop = new PeriodicTask(() => this.holdLease(), Math.max(50, leaseMs / 8), warn, leaseMs, this.clock);
   }
 
   get isLeader(): boolean {
@@ -126,7 +132,7 @@ export class Coordinator {
     for await (const s of state.connection.status()) {
       if (s.type === 'reconnect') {
         this.logger.log('info', 'reconnected to NATS');
-        const now = Date.now();
+        const now = this.clock.now();
         for (const v of this.seen.values()) v.at = now;
         this.leaderSince = Math.max(this.leaderSince, now);
       }
@@ -143,7 +149,7 @@ export class Coordinator {
         return;
       }
       this.leadership = won;
-      this.leaderSince = Date.now();
+      this.leaderSince = this.clock.now();
       this.seen.clear();
       this.api = state.serveApi((request) => this.handle(request));
       this.logger.log('info', `coordinator ${this.id} leads`);
@@ -169,7 +175,7 @@ export class Coordinator {
 
   /** Supervisors whose heartbeat moved within the timeout (a new leader gives everyone the full timeout). */
   private async aliveSupervisors(state: ClusterState): Promise<SupervisorHeartbeat[]> {
-    const now = Date.now();
+    const now = this.clock.now();
     const timeout = this.options.supervisorTimeoutMs ?? 10_000;
     const out: SupervisorHeartbeat[] = [];
     for (const s of await state.liveSupervisors()) {
@@ -182,7 +188,7 @@ export class Coordinator {
   }
 
   private graceOver(): boolean {
-    return Date.now() - this.leaderSince >= (this.options.supervisorTimeoutMs ?? 10_000);
+    return this.clock.now() - this.leaderSince >= (this.options.supervisorTimeoutMs ?? 10_000);
   }
 
   private async reconcile(state: ClusterState): Promise<void> {
@@ -190,7 +196,7 @@ export class Coordinator {
     const alive = new Set(supervisors.map((s) => s.id));
     const topologies = await state.listTopologies();
     const assignments = new Map((await state.listAssignments()).map((a) => [a.topology, a]));
-    const now = Date.now();
+    const now = this.clock.now();
     // A topology or assignment whose record is malformed is left as it is, not taken for gone.
     const badTopologies = new Set(state.skippedRecords('topologies').map((r) => r.key));
     const badAssignments = new Set(state.skippedRecords('assignments').map((r) => r.key));
@@ -358,7 +364,7 @@ export class Coordinator {
       spec,
       config: config as unknown as Record<string, unknown>,
       packageId,
-      submittedAt: Date.now(),
+      submittedAt: this.clock.now(),
       workers: config['topology.workers'],
     };
     const workers = this.schedule(record, free);
@@ -372,7 +378,7 @@ export class Coordinator {
     const supervisors = await this.aliveSupervisors(state);
     const assignments = await state.listAssignments();
     const [heartbeats, errors] = await Promise.all([state.liveWorkers(), state.componentErrors()]);
-    const now = Date.now();
+    const now = this.clock.now();
     const topologies: TopologyListing[] = [];
     for (const t of await state.listTopologies()) {
       const slots = assignments.find((a) => a.topology === t.name)?.workers ?? [];
@@ -431,7 +437,7 @@ export class Coordinator {
   private async kill(state: ClusterState, name: string, waitSecs: number | undefined): Promise<unknown> {
     const t = await this.existing(state, name);
     const wait = waitSecs ?? Number(t.config['topology.message.timeout.secs'] ?? 30);
-    const actAt = Date.now() + wait * 1000;
+    const actAt = this.clock.now() + wait * 1000;
     // Spouts stop now; the workers go once in-flight tuples had their time to finish.
     await state.putTopology({ ...t, status: 'KILLED', actAt });
     this.logger.log('info', `topology '${name}' deactivated; killing it in ${wait} s`);
@@ -477,7 +483,7 @@ export class Coordinator {
       status: 'REBALANCING',
       resumeStatus,
       workers: workers ?? t.workers ?? Number(t.config['topology.workers'] ?? 1),
-      actAt: Date.now() + wait * 1000,
+      actAt: this.clock.now() + wait * 1000,
     });
     this.logger.log('info', `topology '${name}' rebalancing in ${wait} s`);
     return { name, waitSecs: wait };

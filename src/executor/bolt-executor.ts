@@ -8,7 +8,7 @@ import {
   type Bolt,
   type OutputCollector,
 } from '../api/index.js';
-import { ComponentError, describe } from '../common/index.js';
+import { ComponentError, describe, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -95,7 +95,7 @@ class BoltCollector implements OutputCollector {
       }
     }
     this.stats.acked++;
-    if (t.executeStart >= 0) this.stats.processLatency.record(performance.now() - t.executeStart);
+    if (t.executeStart >= 0) this.stats.processLatency.record(this.env.clock.hrNow() - t.executeStart);
     const hooks = this.context.hooks;
     if (hooks.length > 0) for (const h of hooks) h.boltAck?.({ tuple: input });
   }
@@ -170,11 +170,11 @@ export class BoltExecutor {
   private readonly sampleEvery: number;
   private sampleCountdown: number;
   private inFlight = 0;
-  private tickTimer: NodeJS.Timeout | undefined;
+  private tickTimer: Timer | undefined;
   /** Unsettled executions, oldest first (a linked list); swept for the message timeout. */
   private oldest: PendingExecute | undefined;
   private newest: PendingExecute | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: Timer | undefined;
   private epoch = 0;
   /** Sweeps after which an unsettled execution has outlived the message timeout. */
   private readonly timeoutEpochs: number;
@@ -237,19 +237,20 @@ export class BoltExecutor {
         throw new ComponentError(this.component, t.id, 'prepare', err);
       }
     }
-    this.startedAt = performance.now();
+    this.startedAt = this.env.clock.hrNow();
     const tickSecs = this.config['topology.tick.tuple.freq.secs'];
     if (tickSecs !== null) this.startTicks(tickSecs);
   }
 
   /** Sends a tick tuple to every task of this executor every `seconds`. */
   startTicks(seconds: number): void {
-    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
-    this.tickTimer = setInterval(() => {
-      for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(seconds));
-      this.env.wake();
-    }, seconds * 1000);
-    this.tickTimer.unref();
+    this.env.clock.clear(this.tickTimer);
+    this.tickTimer = this.env.clock
+      .setInterval(() => {
+        for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(seconds));
+        this.env.wake();
+      }, seconds * 1000)
+      .unref();
   }
 
   /** Executes up to a batch of queued tuples; returns how many. */
@@ -272,7 +273,7 @@ export class BoltExecutor {
     let start = -1;
     if (--this.sampleCountdown <= 0) {
       this.sampleCountdown = this.sampleEvery;
-      start = performance.now();
+      start = this.env.clock.hrNow();
       tuple.executeStart = start;
     }
     stats.executed++;
@@ -297,7 +298,7 @@ export class BoltExecutor {
           if (p.expired) return;
           this.unlink(p);
           this.inFlight--;
-          if (start >= 0) this.recordExecute(stats, performance.now() - start);
+          if (start >= 0) this.recordExecute(stats, this.env.clock.hrNow() - start);
           this.env.wake();
         },
         (err: unknown) => {
@@ -309,7 +310,7 @@ export class BoltExecutor {
         },
       );
     } else if (start >= 0) {
-      this.recordExecute(stats, performance.now() - start);
+      this.recordExecute(stats, this.env.clock.hrNow() - start);
     }
   }
 
@@ -322,8 +323,7 @@ export class BoltExecutor {
   }
 
   private startSweeps(): void {
-    this.sweepTimer = setInterval(() => this.sweep(), this.sweepMs);
-    this.sweepTimer.unref();
+    this.sweepTimer = this.env.clock.setInterval(() => this.sweep(), this.sweepMs).unref();
   }
 
   /**
@@ -373,8 +373,8 @@ export class BoltExecutor {
   }
 
   async cleanup(): Promise<void> {
-    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
-    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.env.clock.clear(this.tickTimer);
+    this.env.clock.clear(this.sweepTimer);
     for (const t of this.tasks) {
       try {
         await t.bolt.cleanup?.();

@@ -1,6 +1,6 @@
 import type { AckerBolt } from '../acker/index.js';
 import type { Topology } from '../api/index.js';
-import type { Logger } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { TaskEmitter, type Transfer } from './emitter.js';
 import type { TopologyPlan } from './plan.js';
@@ -13,6 +13,8 @@ export interface ExecutorEnv {
   readonly topology: Topology;
   readonly transfer: Transfer;
   readonly logger: Logger;
+  /** Every timer and timestamp of the worker's executors and components. */
+  readonly clock: Clock;
   /** Tasks that run in this worker. */
   readonly workerTasks: readonly number[];
   readonly localTasks: ReadonlySet<number>;
@@ -32,7 +34,7 @@ export function createTaskParts(
   component: string,
   task: number,
 ): { context: TaskContext; stats: TaskStats; emitter: TaskEmitter } {
-  const context = new TaskContext(env.plan, component, task, env.workerTasks, env.resourcesDir, env.logger);
+  const context = new TaskContext(env.plan, component, task, env.workerTasks, env.resourcesDir, env.logger, env.clock);
   const stats = new TaskStats();
   const emitter = new TaskEmitter(
     env.plan,

@@ -1,5 +1,5 @@
 import type { Spout, SpoutOutputCollector } from '../api/index.js';
-import { ComponentError, IdTable, drawId, drawn } from '../common/index.js';
+import { ComponentError, IdTable, drawId, drawn, type Clock, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -27,8 +27,13 @@ class SpoutTask {
   emitCalls = 0;
   /** `emitCalls` when nextTuple last returned: more since then means the spout emits asynchronously. */
   emitCallsAfterNext = 0;
-  /** performance.now() before which nextTuple is not called (wait after an empty nextTuple). */
+  /**
+   * performance.now() before which nextTuple is not called (wait after an empty nextTuple). The
+   * wait strategy pauses in real time, as Storm's does, also under a simulated clock.
+   */
   idleUntil = 0;
+  /** The last nextTuple emitted nothing and nothing has reached the task since (an ack, a fail, a tick). */
+  askedIdle = false;
   spout!: Spout;
   collector!: SpoutCollector;
   sampleCountdown: number;
@@ -93,7 +98,7 @@ class SpoutCollector implements SpoutOutputCollector {
     let startMs = -1;
     if (--task.sampleCountdown <= 0) {
       task.sampleCountdown = task.sampleEvery;
-      startMs = performance.now();
+      startMs = this.env.clock.hrNow();
     }
     const entry = task.pending.insert(rootHi, rootLo);
     task.pending.obj[entry] = messageId;
@@ -125,7 +130,10 @@ export class SpoutExecutor {
   private readonly maxPending: number;
   private readonly waitMs: number;
   private active = false;
-  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: Timer | undefined;
+  private readonly clock: Clock;
+  /** False when the last turn left unasked a task that something reached since its last empty nextTuple: not quiet yet. */
+  polledAll = true;
   /** Queues whose fullness stops this spout: every executor downstream of it. */
   private downstream: readonly ReceiveQueue[] = [];
   private throttledSince = -1;
@@ -143,6 +151,7 @@ export class SpoutExecutor {
     this.batchSize = config['topology.executor.batch.size'];
     this.maxPending = config['topology.max.spout.pending'] ?? Number.POSITIVE_INFINITY;
     this.waitMs = config['topology.sleep.spout.wait.strategy.time.ms'];
+    this.clock = env.clock;
     const acking = env.plan.ackers > 0;
     for (const id of taskIds) {
       const { context, stats, emitter } = createTaskParts(env, config, component, id);
@@ -182,15 +191,16 @@ export class SpoutExecutor {
         throw new ComponentError(this.component, t.id, 'open', err);
       }
     }
-    this.startedAt = performance.now();
+    this.startedAt = this.clock.hrNow();
     if (this.env.plan.ackers > 0 && this.config['topology.enable.message.timeouts']) {
       // Rotating two buckets every timeout fails a tree between T and 2T after its emit, as Storm does.
       const secs = this.config['topology.message.timeout.secs'];
-      this.timeoutTimer = setInterval(() => {
-        for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(secs));
-        this.env.wake();
-      }, secs * 1000);
-      this.timeoutTimer.unref();
+      this.timeoutTimer = this.clock
+        .setInterval(() => {
+          for (const t of this.tasks) this.queue.push(t.id, makeTickTuple(secs));
+          this.env.wake();
+        }, secs * 1000)
+        .unref();
     }
   }
 
@@ -266,6 +276,7 @@ export class SpoutExecutor {
         pending.expireAll((e) => this.failTuple(task, pending.obj[e], 'failed'));
       }
     }
+    this.polledAll = true;
     if (!this.active) return n;
     if (this.isBackpressured()) {
       this.startThrottle('backpressure');
@@ -278,6 +289,8 @@ export class SpoutExecutor {
       if (task.emitCalls !== task.emitCallsAfterNext) task.idleUntil = 0;
       if (now < task.idleUntil) {
         blockedByPending = false;
+        // Waiting out the wait strategy after something reached it: ask again before calling the worker quiet.
+        if (!task.askedIdle && task.pending.size < this.maxPending) this.polledAll = false;
         continue;
       }
       if (task.pending.size >= this.maxPending) continue;
@@ -296,8 +309,10 @@ export class SpoutExecutor {
         task.emitCallsAfterNext = task.emitCalls;
         if (task.emitCalls === before) {
           task.idleUntil = performance.now() + this.waitMs;
+          task.askedIdle = true;
           break;
         }
+        task.askedIdle = false;
         n++;
         if (task.pending.size >= this.maxPending) break;
         if ((i & 31) === 31 && this.isBackpressured()) break;
@@ -306,6 +321,14 @@ export class SpoutExecutor {
     if (blockedByPending) this.startThrottle('pending');
     else this.endThrottle();
     return n;
+  }
+
+  /** Ends the wait strategy's pause: every task is asked for a tuple at the next turn. */
+  pollNow(): void {
+    for (const t of this.tasks) {
+      t.idleUntil = 0;
+      t.askedIdle = false;
+    }
   }
 
   /** The earliest time a task of this spout wants nextTuple called, for the loop's idle wait. */
@@ -319,13 +342,13 @@ export class SpoutExecutor {
   private startThrottle(reason: 'pending' | 'backpressure'): void {
     if (this.throttledSince >= 0 && this.throttleReason === reason) return;
     this.endThrottle();
-    this.throttledSince = performance.now();
+    this.throttledSince = this.clock.hrNow();
     this.throttleReason = reason;
   }
 
   private endThrottle(): void {
     if (this.throttledSince < 0) return;
-    const ms = performance.now() - this.throttledSince;
+    const ms = this.clock.hrNow() - this.throttledSince;
     const stats = this.tasks[0]?.stats;
     if (stats !== undefined) {
       if (this.throttleReason === 'pending') stats.skippedMaxPendingMs += ms;
@@ -336,6 +359,7 @@ export class SpoutExecutor {
 
   private handleSystemTuple(task: SpoutTask, t: TupleImpl): void {
     if (t.isTick()) {
+      task.askedIdle = false;
       const pending = task.pending;
       pending.rotate((e) => this.failTuple(task, pending.obj[e], 'timeout'));
       return;
@@ -354,13 +378,16 @@ export class SpoutExecutor {
     const messageId = pending.obj[e];
     const startMs = pending.num[e] as number;
     pending.remove(e);
-    if (stream === ACKER_ACK_STREAM) this.ackTuple(task, messageId, startMs < 0 ? -1 : performance.now() - startMs);
+    if (stream === ACKER_ACK_STREAM) this.ackTuple(task, messageId, startMs < 0 ? -1 : this.clock.hrNow() - startMs);
     else if (stream === ACKER_FAIL_STREAM) this.failTuple(task, messageId, 'failed');
   }
 
   /** `latencyMs` is -1 for a tree whose latency was not sampled. */
   private ackTuple(task: SpoutTask, messageId: unknown, latencyMs: number): void {
     task.stats.acked++;
+    // An ack or a fail ends the wait strategy's pause, as in Storm: the spout may have more to emit now.
+    task.askedIdle = false;
+    task.idleUntil = 0;
     if (latencyMs >= 0) task.stats.completeLatency.record(latencyMs);
     try {
       task.spout.ack?.(messageId);
@@ -373,6 +400,8 @@ export class SpoutExecutor {
 
   private failTuple(task: SpoutTask, messageId: unknown, reason: 'failed' | 'timeout'): void {
     task.stats.failed++;
+    task.askedIdle = false;
+    task.idleUntil = 0;
     if (reason === 'timeout') task.stats.timedOut++;
     try {
       task.spout.fail?.(messageId);
@@ -393,7 +422,7 @@ export class SpoutExecutor {
   }
 
   async close(): Promise<void> {
-    if (this.timeoutTimer !== undefined) clearInterval(this.timeoutTimer);
+    this.clock.clear(this.timeoutTimer);
     this.endThrottle();
     for (const t of this.tasks) {
       try {

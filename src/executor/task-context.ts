@@ -1,5 +1,5 @@
 import type { TaskHook, TopologyContext } from '../api/index.js';
-import type { Logger } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
 import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
 import type { Fields } from '../tuple/index.js';
 import { DEFAULT_STREAM } from '../tuple/index.js';
@@ -17,6 +17,7 @@ export class TaskContext implements TopologyContext {
     readonly thisWorkerTasks: readonly number[],
     readonly resourcesDir: string | undefined,
     readonly logger: Logger,
+    readonly clock: Clock,
   ) {
     this.thisTaskIndex = plan.tasksOf(thisComponentId).indexOf(thisTaskId);
     this.spec = plan.spec;

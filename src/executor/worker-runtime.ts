@@ -1,6 +1,15 @@
 import type { Bolt, TaskHook, Topology } from '../api/index.js';
 import { AckerBolt } from '../acker/index.js';
-import { LatencyHistogram, describe, silentLogger, type Logger } from '../common/index.js';
+import {
+  LatencyHistogram,
+  SimulatedClock,
+  SquallError,
+  describe,
+  realClock,
+  silentLogger,
+  type Clock,
+  type Logger,
+} from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { ACKER_COMPONENT, type TupleImpl } from '../tuple/index.js';
 import { BoltExecutor } from './bolt-executor.js';
@@ -37,9 +46,13 @@ export interface WorkerRuntimeOptions {
   readonly remoteBackpressured?: () => boolean;
   readonly logger?: Logger;
   readonly resourcesDir?: string;
+  /** The time the topology runs on; the real clock when absent. */
+  readonly clock?: Clock;
 }
 
 const RECENT_ERRORS = 20;
+/** Real time a simulated-time settle may take before it is reported as stuck. */
+const SETTLE_LIMIT_MS = 10_000;
 
 /**
  * The executors of one worker and the loop that runs them on this thread: the heart of local mode
@@ -63,8 +76,14 @@ export class WorkerRuntime {
   private readonly errorCounts = new Map<string, number>();
   private readonly inboundLimit: number;
   private totalErrors = 0;
+  readonly clock: Clock;
+  /** Callers of `settle` waiting for a quiet pass of the loop. */
+  private quietWaiters: (() => void)[] = [];
+  private leaveClock: (() => void) | undefined;
+  private quietPasses = 0;
 
   constructor(options: WorkerRuntimeOptions) {
+    this.clock = options.clock ?? realClock;
     this.config = options.topology.config;
     this.inboundLimit = Math.min(this.config['topology.executor.receive.buffer.size'], 4 * this.config['topology.executor.batch.size']);
     this.plan = new TopologyPlan(options.name, options.topology, this.config);
@@ -79,6 +98,7 @@ export class WorkerRuntime {
       plan: this.plan,
       topology: options.topology,
       logger: this.logger,
+      clock: this.clock,
       workerTasks,
       localTasks: local,
       resourcesDir: options.resourcesDir,
@@ -175,8 +195,9 @@ export class WorkerRuntime {
         if (e instanceof AckerExecutor && timeoutSecs !== null) e.startTicks(timeoutSecs);
       }
     }
-    this.startedAt = performance.now();
+    this.startedAt = this.clock.hrNow();
     this.running = true;
+    if (this.clock instanceof SimulatedClock) this.leaveClock = this.clock.join(this);
     if (activate) this.activate();
     this.loopDone = this.loop();
   }
@@ -224,9 +245,14 @@ export class WorkerRuntime {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.deactivate();
-    const deadline = performance.now() + timeoutMs;
+    // Simulated time passes only when the test moves it: what is in flight when the worker has gone quiet stays there.
+    if (this.clock instanceof SimulatedClock) {
+      if (timeoutMs > 0) await this.clock.settle();
+      return this.inFlight() === 0;
+    }
+    const deadline = this.clock.hrNow() + timeoutMs;
     while (this.inFlight() > 0) {
-      if (performance.now() >= deadline) return false;
+      if (this.clock.hrNow() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 5));
     }
     return true;
@@ -237,7 +263,9 @@ export class WorkerRuntime {
     this.running = false;
     this.wake();
     await this.loopDone;
-    this.stoppedAt = performance.now();
+    this.leaveClock?.();
+    this.resolveQuiet();
+    this.stoppedAt = this.clock.hrNow();
     // Sources first, so nothing is emitted into a bolt that has already cleaned up.
     for (const s of this.spouts) {
       s.setActive(false);
@@ -261,12 +289,67 @@ export class WorkerRuntime {
       let work = 0;
       for (let i = 0; i < executors.length; i++) work += (executors[i] as Executor).turn();
       if (work > 0) {
+        this.quietPasses = 0;
         // Let timers, I/O and promise callbacks run between batches.
         await new Promise<void>((r) => setImmediate(r));
         continue;
       }
+      if (this.quietWaiters.length > 0) {
+        if (!this.isQuiet()) this.quietPasses = 0;
+        else if (++this.quietPasses >= 2) this.resolveQuiet();
+        else {
+          // Quiet twice with a turn of the event loop between: promise callbacks started in this
+          // pass (a state store's write, then an emit) have had their chance to add work.
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
+      }
       await this.idle();
     }
+  }
+
+  /**
+   * Nothing left to do at the current time: the last pass did no work, every active spout was
+   * asked for a tuple in it, and no tuple is queued or executing. What a simulated clock waits for
+   * after each timer it fires.
+   */
+  private isQuiet(): boolean {
+    for (const s of this.spouts) if (!s.polledAll) return false;
+    for (const e of this.executors) if (e.backlog > 0) return false;
+    return true;
+  }
+
+  /** Resolves at the next quiet pass of the loop (at once when stopped); see {@link isQuiet}. */
+  settle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const guard = setTimeout(() => {
+        const i = this.quietWaiters.indexOf(done);
+        if (i >= 0) this.quietWaiters.splice(i, 1);
+        reject(
+          new SquallError(
+            'SIMULATED_TIME',
+            `topology '${this.plan.name}' did not go quiet within ${SETTLE_LIMIT_MS / 1000} s of real time: ${this.inFlight()} tuple(s) in flight, some executing (a promise or a subprocess that does not settle?)`,
+          ),
+        );
+      }, SETTLE_LIMIT_MS);
+      const done = (): void => {
+        clearTimeout(guard);
+        resolve();
+      };
+      this.quietWaiters.push(done);
+      // Time may have moved: every spout is asked again now rather than after its real-time pause.
+      for (const s of this.spouts) s.pollNow();
+      this.wake();
+    });
+  }
+
+  private resolveQuiet(): void {
+    this.quietPasses = 0;
+    const waiters = this.quietWaiters;
+    if (waiters.length === 0) return;
+    this.quietWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Sleeps until a spout wants to run again, something is delivered, or a timer fires. */
@@ -292,7 +375,7 @@ export class WorkerRuntime {
     const message = describe(error);
     this.totalErrors++;
     this.errorCounts.set(component, (this.errorCounts.get(component) ?? 0) + 1);
-    this.errors.push({ component, task, message, time: Date.now() });
+    this.errors.push({ component, task, message, time: this.clock.now() });
     if (this.errors.length > RECENT_ERRORS * 5) this.errors.splice(0, this.errors.length - RECENT_ERRORS * 5);
     this.logger.log('error', `${component}:${task} ${message}`);
   }
@@ -300,7 +383,7 @@ export class WorkerRuntime {
   /** Per-component counters and latencies, system components excluded unless asked. */
   summary(includeSystem = false): Record<string, ComponentSummary> {
     const out: Record<string, ComponentSummary> = {};
-    const end = this.running || this.stoppedAt === 0 ? performance.now() : this.stoppedAt;
+    const end = this.running || this.stoppedAt === 0 ? this.clock.hrNow() : this.stoppedAt;
     const byComponent = new Map<string, Executor[]>();
     for (const e of this.executors) {
       if (!includeSystem && e.component.startsWith('__')) continue;
@@ -381,6 +464,6 @@ export class WorkerRuntime {
   /** Seconds the worker has been running. */
   uptimeSeconds(): number {
     if (this.startedAt === 0) return 0;
-    return ((this.running ? performance.now() : this.stoppedAt) - this.startedAt) / 1000;
+    return ((this.running ? this.clock.hrNow() : this.stoppedAt) - this.startedAt) / 1000;
   }
 }

@@ -1,5 +1,14 @@
 import type { Topology } from '../api/index.js';
-import { AlreadyAliveError, NotAliveError, silentLogger, type Logger } from '../common/index.js';
+import {
+  AlreadyAliveError,
+  NotAliveError,
+  SimulatedClock,
+  SquallError,
+  realClock,
+  silentLogger,
+  type Clock,
+  type Logger,
+} from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { WorkerRuntime, type ComponentSummary, type ReportedError } from '../executor/index.js';
 
@@ -25,6 +34,12 @@ export interface TopologySummary {
 
 export interface LocalClusterOptions {
   readonly logger?: Logger;
+  /**
+   * Run on simulated time (Storm's `withSimulatedTimeLocalCluster`): the topologies' clock stands
+   * still until {@link LocalCluster.advanceTime}, so message timeouts, tick tuples, windows and
+   * checkpoints happen exactly when a test says. @defaultValue false
+   */
+  readonly simulatedTime?: boolean;
 }
 
 /**
@@ -34,9 +49,25 @@ export interface LocalClusterOptions {
 export class LocalCluster {
   private readonly topologies = new Map<string, WorkerRuntime>();
   private readonly logger: Logger;
+  /** The time every topology of this cluster runs on: its own simulated clock, or the real one. */
+  readonly clock: Clock;
 
   constructor(options: LocalClusterOptions = {}) {
     this.logger = options.logger ?? silentLogger;
+    this.clock = options.simulatedTime === true ? new SimulatedClock() : realClock;
+  }
+
+  /**
+   * Moves this cluster's simulated time forward by `ms`: every timer that falls due fires in
+   * order (message timeouts, ticks, checkpoints...), and after each one the topologies run until
+   * they are quiet, so when the promise resolves everything that time made happen has happened.
+   * `advanceTime(0)` just waits for quiet.
+   */
+  advanceTime(ms: number): Promise<void> {
+    if (!(this.clock instanceof SimulatedClock)) {
+      return Promise.reject(new SquallError('SIMULATED_TIME', 'advanceTime: this LocalCluster runs on real time; create it with { simulatedTime: true }'));
+    }
+    return this.clock.advanceTime(ms);
   }
 
   /**
@@ -50,6 +81,7 @@ export class LocalCluster {
       name,
       topology: merged,
       logger: this.logger,
+      clock: this.clock,
       ...(options.resourcesDir === undefined ? {} : { resourcesDir: options.resourcesDir }),
     });
     this.topologies.set(name, runtime);
@@ -93,9 +125,13 @@ export class LocalCluster {
   /** Waits until the topology has nothing in flight (or the timeout passes), without stopping spouts. */
   async waitForIdle(name: string, timeoutMs: number): Promise<boolean> {
     const runtime = this.get(name);
-    const deadline = performance.now() + timeoutMs;
+    if (this.clock instanceof SimulatedClock) {
+      await this.clock.settle();
+      return runtime.inFlight() === 0;
+    }
+    const deadline = this.clock.hrNow() + timeoutMs;
     while (runtime.inFlight() > 0) {
-      if (performance.now() >= deadline) return false;
+      if (this.clock.hrNow() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 2));
     }
     return true;

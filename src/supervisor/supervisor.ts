@@ -4,9 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterState, describeSkipped, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, PeriodicTask, SquallError, type Logger } from '../common/index.js';
+import { ConsoleLogger, PeriodicTask, SquallError, realClock, type Clock, type Logger } from '../common/index.js';
 
 export interface SupervisorOptions {
+  /** Time for heartbeats, worker timeouts and restart backoff. @defaultValue the real clock */
+  readonly clock?: Clock;
   /** Stable id; default `<host>-<first slot>`, the same across restarts on one machine. */
   readonly id?: string;
   /** Host name or address other workers reach this machine's workers at. @defaultValue os.hostname() */
@@ -89,6 +91,7 @@ export class Supervisor {
   /** Port -> the crash loop of its assignment, and when the next start may happen. */
   private readonly backoff = new Map<number, SlotBackoff & { notBefore: number }>();
   private readonly loop: PeriodicTask;
+  private readonly clock: Clock;
 
   constructor(private readonly options: SupervisorOptions = {}) {
     this.host = options.host ?? os.hostname();
@@ -97,7 +100,8 @@ export class Supervisor {
     this.id = options.id ?? `${this.host}-${this.slots[0] ?? 0}`;
     this.dir = options.dir ?? path.join(os.tmpdir(), `squall-supervisor-${this.id}`);
     this.logger = options.logger ?? new ConsoleLogger('info');
-    this.loop = new PeriodicTask(() => this.reconcile(), options.tickMs ?? 1000, (m) => this.logger.log('warn', `supervisor ${this.id}: ${m}`));
+    this.clock = options.clock ?? realClock;
+    this.loop = new PeriodicTask(() => this.reconcile(), options.tickMs ?? 1000, (m) => this.logger.log('warn', `supervisor ${this.id}: ${m}`), undefined, this.clock);
   }
 
   async start(): Promise<void> {
@@ -127,7 +131,7 @@ export class Supervisor {
     const state = this.state;
     if (state === undefined) return;
     this.checkLiveness();
-    await state.heartbeatSupervisor({ v: 1, id: this.id, host: this.host, slots: this.slots, time: Date.now() });
+    await state.heartbeatSupervisor({ v: 1, id: this.id, host: this.host, slots: this.slots, time: this.clock.now() });
     const wanted = new Map<number, { topology: string; key: string }>();
     for (const a of await state.listAssignments()) {
       for (const w of a.workers) {
@@ -144,7 +148,7 @@ export class Supervisor {
         void this.stopWorker(w, want === undefined ? 'its slot is no longer assigned' : 'its assignment changed');
       }
     }
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [port, want] of wanted) {
       if (this.workers.has(port) || this.loop.isStopped) continue;
       const b = this.backoff.get(port);
@@ -155,7 +159,7 @@ export class Supervisor {
 
   /** Kills workers that stopped beating (hung, or stuck starting); their exit restarts them. */
   private checkLiveness(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const timeout = this.options.workerTimeoutMs ?? 10_000;
     const startTimeout = this.options.workerStartTimeoutMs ?? 60_000;
     for (const w of this.workers.values()) {
@@ -188,7 +192,7 @@ export class Supervisor {
         env: { ...process.env, SQUALL_WORKER_CLUSTER: JSON.stringify({ ...cluster, servers: natsServers(cluster.servers) }) },
       },
     );
-    const worker: RunningWorker = { port, topology, key, child, startedAt: Date.now(), lastBeat: 0, firstBeat: 0, stopping: false, stderrTail: [] };
+    const worker: RunningWorker = { port, topology, key, child, startedAt: this.clock.now(), lastBeat: 0, firstBeat: 0, stopping: false, stderrTail: [] };
     this.workers.set(port, worker);
     const prefix = `[worker ${topology}:${port} pid ${child.pid ?? '?'}]`;
     const forward = (stream: NodeJS.ReadableStream | null, keepTail: boolean): void => {
@@ -208,7 +212,7 @@ export class Supervisor {
     forward(child.stdout, false);
     forward(child.stderr, true);
     child.on('message', () => {
-      worker.lastBeat = Date.now();
+      worker.lastBeat = this.clock.now();
       if (worker.firstBeat === 0) worker.firstBeat = worker.lastBeat;
     });
     child.on('error', (err) => this.logger.log('error', `${prefix} cannot start: ${err.message}`));
@@ -223,7 +227,7 @@ export class Supervisor {
       this.logger.log('info', `worker of '${worker.topology}' on port ${worker.port} stopped`);
       this.backoff.delete(worker.port);
     } else {
-      const now = Date.now();
+      const now = this.clock.now();
       const healthy = worker.firstBeat > 0 && worker.lastBeat - worker.firstBeat >= HEALTHY_AFTER_MS;
       const next = nextBackoff(this.backoff.get(worker.port), worker.key, healthy);
       this.backoff.set(worker.port, { ...next, notBefore: now + next.delayMs });
@@ -233,8 +237,8 @@ export class Supervisor {
     }
     if (!this.loop.isStopped) {
       // Restart (or settle the slot) without waiting for the next tick.
-      const wait = Math.max(0, (this.backoff.get(worker.port)?.notBefore ?? 0) - Date.now());
-      setTimeout(() => void this.loop.runNow(), wait);
+      const wait = Math.max(0, (this.backoff.get(worker.port)?.notBefore ?? 0) - this.clock.now());
+      this.clock.setTimeout(() => void this.loop.runNow(), wait);
     }
   }
 
@@ -243,9 +247,9 @@ export class Supervisor {
     this.logger.log('info', `stopping worker of '${w.topology}' on port ${w.port}: ${reason}`);
     return new Promise<void>((resolve) => {
       if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => w.child.kill('SIGKILL'), 15_000);
+      const timer = this.clock.setTimeout(() => w.child.kill('SIGKILL'), 15_000);
       w.child.once('exit', () => {
-        clearTimeout(timer);
+        this.clock.clear(timer);
         resolve();
       });
       w.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import type { Bolt, OutputCollector, OutputFieldsDeclarer, Spout, SpoutOutputCollector, TopologyContext } from '../api/index.js';
-import { LatencyHistogram, describe } from '../common/index.js';
+import { LatencyHistogram, describe, realClock, type Clock, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Value } from '../tuple/index.js';
 import { TridentError } from './errors.js';
@@ -107,11 +107,13 @@ export class MasterBatchCoordinator implements Spout {
   private maxPending = 1;
   private intervalMs = 0;
   private lastEmit = -Infinity;
+  private clock: Clock = realClock;
+  private wakeTimer: Timer | undefined;
   private activeSpout = true;
   /** Waiting for the store to record attempt ids before emitting their batches. */
   private starting = false;
   private writes: Promise<void> = Promise.resolve();
-  /** After a failed write, no new batch starts before this time (performance.now()): NATS may be away. */
+  /** After a failed write, no new batch starts before this time (clock.hrNow()): NATS may be away. */
   private retryAt = 0;
   private coordinators: BatchCoordinator[] = [];
   private stats!: TridentStats;
@@ -120,6 +122,7 @@ export class MasterBatchCoordinator implements Spout {
 
   async open(config: TopologyConfig, context: TopologyContext, collector: SpoutOutputCollector): Promise<void> {
     this.collector = collector;
+    this.clock = context.clock;
     this.maxPending = config['topology.max.spout.pending'] ?? 1;
     this.intervalMs = config['topology.trident.batch.emit.interval.millis'];
     this.store = await openMetadataStore(config);
@@ -157,6 +160,15 @@ export class MasterBatchCoordinator implements Spout {
     this.sync();
   }
 
+  /**
+   * Under simulated time, a timer at the end of the batch interval: the clock stops there and the
+   * executor asks for a tuple again. Real time needs none, the executor asks every few milliseconds.
+   */
+  private wakeAfter(ms: number): void {
+    if (!this.clock.simulated || this.wakeTimer !== undefined) return;
+    this.wakeTimer = this.clock.setTimeout(() => (this.wakeTimer = undefined), ms).unref();
+  }
+
   private isReady(txid: number): boolean {
     for (const c of this.coordinators) if (c.isReady !== undefined && !c.isReady(txid)) return false;
     return true;
@@ -167,12 +179,17 @@ export class MasterBatchCoordinator implements Spout {
     const cur = this.active.get(this.currTx);
     if (cur !== undefined && cur.status === 'PROCESSED') {
       cur.status = 'COMMITTING';
-      cur.commitStart = performance.now();
+      cur.commitStart = this.clock.hrNow();
       const msg: TxMessage = { txid: cur.txid, attempt: cur.attempt, commit: true };
       this.collector.emit(COMMIT_STREAM, [cur.txid, cur.attempt], msg);
     }
-    const now = performance.now();
-    if (this.starting || now - this.lastEmit < this.intervalMs || now < this.retryAt) return;
+    if (this.starting) return;
+    const now = this.clock.hrNow();
+    const wait = Math.max(this.lastEmit + this.intervalMs, this.retryAt) - now;
+    if (wait > 0) {
+      this.wakeAfter(wait);
+      return;
+    }
     let txid = -1;
     for (let tx = this.currTx; tx < this.currTx + this.maxPending; tx++) {
       if (!this.active.has(tx)) {
@@ -185,7 +202,7 @@ export class MasterBatchCoordinator implements Spout {
     this.attempts.set(txid, attempt);
     const status: ActiveTx = { txid, attempt, status: 'PROCESSING', commitStart: 0 };
     this.active.set(txid, status);
-    this.lastEmit = performance.now();
+    this.lastEmit = this.clock.hrNow();
     if (!this.firstEmit.has(txid)) this.firstEmit.set(txid, this.lastEmit);
     this.starting = true;
     // The attempt id is durable before anyone sees it, so a restarted coordinator never reuses one.
@@ -199,7 +216,7 @@ export class MasterBatchCoordinator implements Spout {
       (err: unknown) => {
         this.starting = false;
         if (this.active.get(txid) === status) this.active.delete(txid);
-        this.retryAt = performance.now() + STORE_RETRY_MS;
+        this.retryAt = this.clock.hrNow() + STORE_RETRY_MS;
         this.collector.reportError(new TridentError(`storing the coordinator state failed; batch ${txid} waits and is tried again in ${STORE_RETRY_MS} ms: ${describe(err)}`, { cause: err }));
       },
     );
@@ -212,7 +229,7 @@ export class MasterBatchCoordinator implements Spout {
     if (!m.commit) {
       if (st.status === 'PROCESSING') st.status = 'PROCESSED';
     } else if (st.status === 'COMMITTING') {
-      const now = performance.now();
+      const now = this.clock.hrNow();
       this.stats.commitLatency.record(now - st.commitStart);
       const first = this.firstEmit.get(m.txid);
       if (first !== undefined) this.stats.batchLatency.record(now - first);
@@ -248,6 +265,7 @@ export class MasterBatchCoordinator implements Spout {
   }
 
   async close(): Promise<void> {
+    this.clock.clear(this.wakeTimer);
     for (const c of this.coordinators) await c.close?.();
     await this.writes.catch(() => undefined);
     await this.store.close();

@@ -47,7 +47,7 @@ const EMPTY_ANCHORS: readonly number[] = [];
 export class TupleImpl implements Tuple {
   ackHi = 0;
   ackLo = 0;
-  /** performance.now() when execute started, for sampled process latency; -1 when not sampled. */
+  /** clock.hrNow() when execute started, for sampled process latency; -1 when not sampled. */
   executeStart = -1;
 
   constructor(

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterError, ClusterState, decodePackage, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, describe, type Logger } from '../common/index.js';
+import { ConsoleLogger, describe, realClock, type Clock, type Logger, type Timer } from '../common/index.js';
 import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
@@ -12,6 +12,8 @@ import { loadTopologyPackage } from './load-topology.js';
 import { StreamTable, TupleBatch, decodeTupleBatch } from './tuple-batch.js';
 
 export interface WorkerOptions {
+  /** Time for the worker's polls, beats and its topology. @defaultValue the real clock */
+  readonly clock?: Clock;
   readonly topology: string;
   readonly supervisor: string;
   readonly port: number;
@@ -54,8 +56,8 @@ export class Worker {
   private myTasks = '';
   private status: TopologyRecord['status'] = 'INACTIVE';
   private assignmentVersion = 0;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private beatTimer: NodeJS.Timeout | undefined;
+  private pollTimer: Timer | undefined;
+  private beatTimer: Timer | undefined;
   private polling = false;
   private stopping: Promise<void> | undefined;
   private startedAt = 0;
@@ -63,7 +65,11 @@ export class Worker {
   private errorsSent = 0;
   private logger: Logger = new ConsoleLogger('info');
 
-  constructor(private readonly options: WorkerOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.clock = options.clock ?? realClock;
+  }
 
   async start(): Promise<void> {
     const o = this.options;
@@ -75,7 +81,7 @@ export class Worker {
       // A worker that cannot start would only crash-loop in its supervisor's log: say why where
       // `squall list` shows it.
       await state
-        .reportErrors(o.topology, WORKER_COMPONENT, [{ task: -1, host: o.host ?? os.hostname(), port: o.port, message: `worker cannot start: ${describe(err)}`, time: Date.now() }])
+        .reportErrors(o.topology, WORKER_COMPONENT, [{ task: -1, host: o.host ?? os.hostname(), port: o.port, message: `worker cannot start: ${describe(err)}`, time: this.clock.now() }])
         .catch(() => undefined);
       await state.close().catch(() => undefined);
       throw err;
@@ -124,6 +130,7 @@ export class Worker {
       topology,
       tasks: mine.tasks,
       logger,
+      clock: this.clock,
       resourcesDir: codeDir,
       remoteTransfer: (task, tuple) => this.transfer(this.endpointOfTask.get(task), task, tuple, batchSize),
       remoteBackpressured: () => {
@@ -137,14 +144,14 @@ export class Worker {
     });
     await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
     await runtime.start(record.status === 'ACTIVE');
-    this.startedAt = Date.now();
+    this.startedAt = this.clock.now();
     logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'`);
     await this.heartbeat();
-    this.pollTimer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+    this.pollTimer = this.clock.setInterval(() => void this.poll(), o.pollMs ?? 1000);
     // The liveness beat runs on its own timer: it says the event loop turns, even while a read
     // from NATS waits out an outage.
     const onBeat = o.onBeat;
-    if (onBeat !== undefined) this.beatTimer = setInterval(onBeat, Math.min(1000, o.pollMs ?? 1000));
+    if (onBeat !== undefined) this.beatTimer = this.clock.setInterval(onBeat, Math.min(1000, o.pollMs ?? 1000));
   }
 
   /** Where each task of the topology lives now; peers that moved are reached at their new endpoint. */
@@ -218,7 +225,7 @@ export class Worker {
       pid: process.pid,
       tasks: this.myTasks.split(',').map(Number),
       startedAt: this.startedAt,
-      time: Date.now(),
+      time: this.clock.now(),
       stats,
     });
   }
@@ -287,7 +294,7 @@ export class Worker {
   }
 
   private async shutdown(drainMs: number): Promise<void> {
-    clearInterval(this.pollTimer);
+    this.clock.clear(this.pollTimer);
     if (this.runtime !== undefined) {
       await this.runtime.drain(drainMs);
       await this.runtime.stop();
@@ -300,6 +307,6 @@ export class Worker {
     await this.receiver?.close();
     await this.state?.removeWorker(this.options.supervisor, this.options.port).catch(() => undefined);
     await this.state?.close();
-    clearInterval(this.beatTimer);
+    this.clock.clear(this.beatTimer);
   }
 }

@@ -111,9 +111,14 @@ describe('at-least-once processing', () => {
     const b = new TopologyBuilder();
     b.setSpout('spout', new ReplayingSpout(3, ledger));
     b.setBolt('sink', SwallowFirst).shuffleGrouping('spout');
-    const cluster = new LocalCluster();
-    await cluster.submitTopology('timeout', { 'topology.message.timeout.secs': 0.3 }, b.createTopology());
-    await eventually(() => ledger.acks.size === 3, 'all three acked', 5000);
+    const cluster = new LocalCluster({ simulatedTime: true });
+    await cluster.submitTopology('timeout', { 'topology.message.timeout.secs': 30 }, b.createTopology());
+    await cluster.advanceTime(0);
+    expect([...ledger.acks.keys()].sort()).toEqual([1, 2]);
+    // Pending trees rotate through two buckets: a tree times out between T and 2T after its emit.
+    await cluster.advanceTime(59_999);
+    expect(ledger.fails.size).toBe(0);
+    await cluster.advanceTime(1);
     const summary = cluster.getTopologySummary('timeout');
     await cluster.shutdown();
     expect(ledger.fails.get(0)).toBe(1);
@@ -184,20 +189,25 @@ describe('at-least-once processing', () => {
     const ledger = new Ledger();
     class Slow extends BaseRichBolt {
       execute(t: Tuple): void {
-        const timer = setInterval(() => this.collector.resetTimeout(t), 100);
-        setTimeout(() => {
-          clearInterval(timer);
+        // Three message timeouts of work, the tree's timeout reset every 20 s of it.
+        const clock = this.context.clock;
+        const timer = clock.setInterval(() => this.collector.resetTimeout(t), 20_000);
+        clock.setTimeout(() => {
+          clock.clear(timer);
           this.collector.ack(t);
-        }, 900);
+        }, 90_000);
       }
     }
     const b = new TopologyBuilder();
     b.setSpout('spout', new ReplayingSpout(1, ledger));
     b.setBolt('slow', Slow).shuffleGrouping('spout');
-    const cluster = new LocalCluster();
-    await cluster.submitTopology('reset', { 'topology.message.timeout.secs': 0.3 }, b.createTopology());
-    await eventually(() => ledger.acks.size === 1, 'the ack', 5000);
+    const cluster = new LocalCluster({ simulatedTime: true });
+    await cluster.submitTopology('reset', { 'topology.message.timeout.secs': 30 }, b.createTopology());
+    await cluster.advanceTime(89_999);
+    expect(ledger.acks.size).toBe(0);
+    await cluster.advanceTime(1);
     await cluster.shutdown();
+    expect(ledger.acks.get(0)).toBe(1);
     expect(ledger.fails.size).toBe(0);
   });
 });
@@ -403,13 +413,14 @@ describe('lifecycle', () => {
         d.declare(['x']);
       }
     })());
-    b.setBolt('t', Ticked, 1).setNumTasks(2).shuffleGrouping('s').setTickFrequency(0.05);
-    const cluster = new LocalCluster();
+    b.setBolt('t', Ticked, 1).setNumTasks(2).shuffleGrouping('s').setTickFrequency(10);
+    const cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('ticks', {}, b.createTopology());
-    await sleep(400);
+    await cluster.advanceTime(9_999);
+    expect(ticks).toBe(0);
+    await cluster.advanceTime(25_001);
     await cluster.shutdown();
-    // Two tasks, ~8 ticks each.
-    expect(ticks).toBeGreaterThanOrEqual(8);
-    expect(ticks).toBeLessThanOrEqual(20);
+    // Ticks at 10, 20 and 30 s, to each of the two tasks.
+    expect(ticks).toBe(6);
   });
 });

@@ -24,7 +24,7 @@ import { completeTopology } from 'squall/testing';
 import { CheckpointedKeyValueState, MemoryStateStore, decodeKey, decodeValue, openStateStore, stateNamespace } from '../../src/state/index.js';
 import statefulWordCount from '../../topologies/stateful-word-count/topology.js';
 import { startRedis, type RunningServer } from '../helpers/servers.js';
-import { eventually } from '../helpers/wait.js';
+import { eventually, eventuallyAsync } from '../helpers/wait.js';
 
 /**
  * A durable source of numbered messages, a Kafka partition in miniature: it outlives topologies,
@@ -208,6 +208,18 @@ function expectEveryMessageAckedOnce(source: Source): void {
 
 const sum = (m: Record<string, number>): number => Object.values(m).reduce((a, b) => a + b, 0);
 
+/**
+ * Until `check` holds: on simulated time, moves it one checkpoint interval (100 ms) at a time; on
+ * real time (Redis state: the round trips are real I/O, which simulated time does not wait for), polls.
+ */
+async function advanceUntil(cluster: LocalCluster, check: () => boolean | Promise<boolean>, what: string, limitMs = 120_000): Promise<void> {
+  if (!cluster.clock.simulated) return eventuallyAsync(check, what, 30_000, 20);
+  for (let t = 0; !(await check()); t += 100) {
+    if (t >= limitMs) throw new Error(`${what}: not after ${limitMs / 1000} s of simulated time`);
+    await cluster.advanceTime(100);
+  }
+}
+
 let redis: RunningServer;
 let client: Redis;
 let prefixes = 0;
@@ -232,18 +244,17 @@ describe.each(['memory', 'redis'] as const)('stateful bolts with %s state', (pro
     const source = new Source(3000);
     const probe = new Probe();
     const config = providers[provider]();
-    const cluster = new LocalCluster();
+    const cluster = new LocalCluster({ simulatedTime: provider === 'memory' });
     await cluster.submitTopology('commit', config, topology(source, probe));
     if (provider === 'redis') {
       // The first rounds land in Redis with Storm's layout while the stream still runs.
       const ns = stateNamespace(validateConfig(config), 'commit', 'count', 0);
-      const deadline = Date.now() + 10_000;
-      while (Number(await client.hget(`${ns}$txid`, 'commit')) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(Number(await client.hget(`${ns}$txid`, 'commit'))).toBeGreaterThanOrEqual(2);
+      await advanceUntil(cluster, async () => Number(await client.hget(`${ns}$txid`, 'commit')) >= 2, 'two commits in Redis');
+      expect(source.allAcked).toBe(false);
       const raw = await client.hgetallBuffer(ns);
       expect(Object.keys(raw).length).toBeGreaterThan(0);
     }
-    await eventually(() => source.allAcked, 'every message acked', 20_000);
+    await advanceUntil(cluster, () => source.allAcked, 'every message acked');
     // Acks are released by commits: everything acked is in the committed state already.
     const counts = await committedCounts(config, 'commit');
     expect(Object.fromEntries(counts)).toEqual(Object.fromEntries(Source.trueCounts(source.acks.keys())));
@@ -259,9 +270,9 @@ describe.each(['memory', 'redis'] as const)('stateful bolts with %s state', (pro
     const probe = new Probe();
     probe.failPrepareAt = 3;
     const config = providers[provider]();
-    const cluster = new LocalCluster();
+    const cluster = new LocalCluster({ simulatedTime: provider === 'memory' });
     await cluster.submitTopology('rollback', config, topology(source, probe));
-    await eventually(() => source.allAcked, 'every message acked', 30_000);
+    await advanceUntil(cluster, () => source.allAcked, 'every message acked');
     const summary = cluster.getTopologySummary('rollback');
     await cluster.killTopology('rollback', { waitMs: 5000 });
 
@@ -281,10 +292,10 @@ describe.each(['memory', 'redis'] as const)('stateful bolts with %s state', (pro
   it('recovers after a crash: the state comes back from the last commit and the spout replays the rest', async () => {
     const source = new Source(4000);
     const config = providers[provider]();
-    const cluster = new LocalCluster();
+    const cluster = new LocalCluster({ simulatedTime: provider === 'memory' });
     const before = new Probe();
     await cluster.submitTopology('crash', config, topology(source, before));
-    await eventually(() => source.acks.size >= 500, 'some messages acked', 20_000);
+    await advanceUntil(cluster, () => source.acks.size >= 500, 'some messages acked');
     expect(source.acks.size).toBeLessThan(source.total);
     // No drain: whatever is in flight or held is lost with the worker.
     await cluster.killTopology('crash', { waitMs: 0 });
@@ -295,7 +306,7 @@ describe.each(['memory', 'redis'] as const)('stateful bolts with %s state', (pro
 
     const after = new Probe();
     await cluster.submitTopology('crash', config, topology(source, after));
-    await eventually(() => source.allAcked, 'every message acked after the restart', 30_000);
+    await advanceUntil(cluster, () => source.allAcked, 'every message acked after the restart');
     await cluster.killTopology('crash', { waitMs: 5000 });
 
     // Each task started from the last commit (or the commit rolled forward at recovery), not from zero.

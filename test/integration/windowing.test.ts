@@ -16,7 +16,7 @@ import {
 } from 'squall';
 import { CaptureBolt, FeederSpout, completeTopology } from 'squall/testing';
 import type { WindowedBoltExecutor } from '../../src/api/windowing/index.js';
-import { eventually, sleep } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import loginAlerts from '../../topologies/login-alerts/topology.js';
 import trendingTopics from '../../topologies/trending-topics/topology.js';
 
@@ -67,11 +67,12 @@ describe('event-time windows in a running topology', () => {
       ['z', 55],
     ];
     input.forEach((v, i) => feeder.feed(v, i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('event-time', {}, b.createTopology());
-    // Watermark 55 - 10 = 45: windows ending at 10, 20, 30, 40 close; (20, 50] waits.
-    await eventually(() => capture.captured.get('window').length >= 4, 'four windows');
-    await sleep(100);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('window')).toEqual([]);
+    // The first watermark, 55 - 10 = 45: windows ending at 10, 20, 30, 40 close; (20, 50] waits.
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window')).toEqual([
       [10, 'a=2'],
       [20, 'a=3 b=1'],
@@ -81,7 +82,7 @@ describe('event-time windows in a running topology', () => {
     // Timestamps at or below 20 are in no window after 40 (the next holds (20, 50]).
     expect([...feeder.acked].sort()).toEqual([0, 1, 2, 4]);
     feeder.feed(['y', 70], 10);
-    await eventually(() => capture.captured.get('window').length >= 6, 'two more windows');
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window').slice(4)).toEqual([
       [50, 'a=2 b=1 c=2'],
       [60, 'a=1 b=1 c=1 z=1'],
@@ -99,19 +100,20 @@ describe('event-time windows in a running topology', () => {
     b.setBolt('capture', capture).globalGrouping('window').globalGrouping('window', 'late');
     feeder.feed(['a', 3], 'a3');
     feeder.feed(['b', 100], 'b100');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('late', {}, b.createTopology());
-    await eventually(() => windowTask('late').watermark === 100, 'the watermark at 100');
+    await cluster.advanceTime(10);
+    expect(windowTask('late').watermark).toBe(100);
     feeder.feed(['late', 42], 'late42');
     feeder.feed(['edge', 100], 'edge100'); // exactly at the watermark: late too
     feeder.feed(['ok', 101], 'ok101');
-    await eventually(() => capture.captured.get('window', 'late').length === 2, 'two late tuples');
+    await cluster.advanceTime(0);
     const late = capture.captured.get('window', 'late').map((v) => lateTupleOf({ getValueByField: () => v[0] } as unknown as Tuple));
     expect(late.map((l) => [l.values, l.timestamp, l.watermark, l.component, l.stream])).toEqual([
       [['late', 42], 42, 100, 'events', 'default'],
       [['edge', 100], 100, 100, 'events', 'default'],
     ]);
-    await eventually(() => feeder.acked.includes('late42') && feeder.acked.includes('edge100'), 'late tuples acked');
+    expect(feeder.acked).toEqual(expect.arrayContaining(['late42', 'edge100']));
     expect(capture.captured.get('window')).toEqual([[10, 'a=1'], [100, 'b=1']]);
     expect(feeder.failed).toEqual([]);
     expect(windowTask('late').lateTuples).toBe(2);
@@ -123,16 +125,18 @@ describe('event-time windows in a running topology', () => {
     b.setSpout('events', feeder);
     b.setBolt('window', new TagCounts().withTumblingWindow(Duration.ofMillis(10)).withTimestampField('ts').withWatermarkInterval(10)).globalGrouping('events');
     feeder.feed(['b', 100], 'b100');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('late-count', {}, b.createTopology());
-    await eventually(() => windowTask('late-count').watermark === 100, 'the watermark at 100');
+    await cluster.advanceTime(10);
+    expect(windowTask('late-count').watermark).toBe(100);
     for (let i = 0; i < 3; i++) feeder.feed(['late', 50 + i], `late${i}`);
-    await eventually(() => cluster!.getTopologySummary('late-count').errors.length > 0, 'a reported error');
+    // Late tuples are reported once per watermark interval.
+    await cluster.advanceTime(10);
     const summary = cluster.getTopologySummary('late-count');
     expect(summary.errors[0]?.message).toMatch(/3 late tuple\(s\) reached windowed bolt 'window'/);
     expect(summary.components.window?.errors).toBe(1);
     expect(windowTask('late-count').lateTuples).toBe(3);
-    await eventually(() => ['late0', 'late1', 'late2'].every((id) => feeder.acked.includes(id)), 'late tuples acked');
+    expect(feeder.acked).toEqual(expect.arrayContaining(['late0', 'late1', 'late2']));
     expect(feeder.failed).toEqual([]);
   });
 
@@ -148,19 +152,19 @@ describe('event-time windows in a running topology', () => {
       .globalGrouping('slow');
     b.setBolt('capture', capture).globalGrouping('window');
     for (let ts = 1; ts <= 100; ts += 3) fast.feed(['f', ts]);
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('streams', {}, b.createTopology());
-    await sleep(150);
-    // Nothing from 'slow' yet: no watermark at all.
+    // Fifteen watermark intervals with nothing from 'slow' yet: no watermark at all.
+    await cluster.advanceTime(150);
     expect(windowTask('streams').watermark).toBe(-Infinity);
     expect(capture.captured.get('window')).toEqual([]);
     slow.feed(['s', 25]);
-    await eventually(() => windowTask('streams').watermark === 25, 'the watermark at the slow stream');
-    await eventually(() => capture.captured.get('window').length === 2, 'two windows');
-    await sleep(50);
+    await cluster.advanceTime(10);
+    expect(windowTask('streams').watermark).toBe(25);
+    await cluster.advanceTime(50);
     expect(capture.captured.get('window')).toEqual([[10, 'f=4'], [20, 'f=3']]);
     slow.feed(['s', 61]);
-    await eventually(() => capture.captured.get('window').length === 6, 'windows up to 60');
+    await cluster.advanceTime(10);
     expect(capture.captured.get('window').slice(2)).toEqual([[30, 'f=3 s=1'], [40, 'f=4'], [50, 'f=3'], [60, 'f=3']]);
   });
 });
@@ -206,14 +210,18 @@ describe('count and processing-time windows in a running topology', () => {
     const b = new TopologyBuilder();
     b.setSpout('events', feeder);
     b.setBolt('window', new Record().withTumblingWindow(Duration.ofMillis(50))).globalGrouping('events');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('processing', {}, b.createTopology());
+    const start = cluster.clock.now();
     for (let i = 0; i < 30; i++) {
       feeder.feed(['x', i], i);
-      await sleep(7);
+      await cluster.advanceTime(7);
     }
-    await eventually(() => feeder.acked.length === 30, 'all acked', 5000);
-    expect(seen.length).toBeGreaterThanOrEqual(3);
+    await cluster.advanceTime(100);
+    expect(feeder.acked.length).toBe(30);
+    // Tuple i arrived at start + 7i: each window holds exactly the tuples that arrived in it.
+    for (let k = 1; k < seen.length; k++) expect(seen[k]!.start).toBe(seen[k - 1]!.end);
+    for (const w of seen) expect(w.ids).toEqual(Array.from({ length: 30 }, (_, i) => i).filter((i) => start + 7 * i > w.start && start + 7 * i <= w.end));
     expect(seen.flatMap((w) => w.ids)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     for (const w of seen) {
       expect(w.end % 50).toBe(0);
@@ -292,7 +300,7 @@ class SlowSink extends BaseRichBolt {
     super();
   }
   execute(t: Tuple): void {
-    setTimeout(() => (this.failIf(t.getNumber(0)) ? this.collector.fail(t) : this.collector.ack(t)), 5);
+    this.context.clock.setTimeout(() => (this.failIf(t.getNumber(0)) ? this.collector.fail(t) : this.collector.ack(t)), 5);
   }
 }
 
@@ -312,10 +320,15 @@ describe('acking windowed tuples', () => {
     b.setBolt('window', new WindowSize().withWindow(Duration.ofMillis(200), Duration.ofMillis(50)).withTimestampField('ts').withLag(20).withWatermarkInterval(5))
       .globalGrouping(source);
     b.setBolt('sink', new SlowSink(options.failIf ?? (() => false))).shuffleGrouping('window');
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology(name, { 'topology.max.spout.pending': 1000 }, b.createTopology());
-    await eventually(() => [...Array(total).keys()].every((id) => ledger.acks.has(id)), `${total} acks`, 20_000);
-    await sleep(100);
+    // One watermark interval at a time, until every id is acked (or a minute of simulated time).
+    for (let t = 0; ![...Array(total).keys()].every((id) => ledger.acks.has(id)); t += 5) {
+      if (t > 60_000) throw new Error(`${total} acks: not after 60 s of simulated time`);
+      await cluster.advanceTime(5);
+    }
+    // Nothing acked twice later.
+    await cluster.advanceTime(100);
     return ledger;
   }
 
@@ -363,10 +376,12 @@ describe('the example topologies', () => {
     // Every user moves to 9:00, so the watermark of every task passes the windows above.
     for (const user of ['ada', 'bob', 'eve', 'zed']) events.push([user, true, at(9, 0)]);
     events.forEach((e, i) => feeder.feed(e, i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('logins', {}, topology);
-    await eventually(() => capture.captured.get('alerts').length >= 2, 'two alerts');
-    await sleep(300);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('alerts')).toEqual([]);
+    // One watermark interval (200 ms) closes every window; four more add nothing.
+    await cluster.advanceTime(1000);
     const alerts = capture.captured.get('alerts').map(([user, n, first, last]) => [user, n, new Date(first as number).toISOString().slice(11, 19), new Date(last as number).toISOString().slice(11, 19)]);
     expect(alerts.sort()).toEqual([
       ['bob', 3, '08:03:00', '08:06:00'],
@@ -390,11 +405,12 @@ describe('the example topologies', () => {
       ['#b', 40_000],
     ];
     feed.forEach(([tag, dt], i) => feeder.feed([tag, t0 + dt], i));
-    cluster = new LocalCluster();
+    cluster = new LocalCluster({ simulatedTime: true });
     await cluster.submitTopology('trending', {}, topology);
-    // Watermark 35 s: windows ending at 10, 20 and 30 s close.
-    await eventually(() => capture.captured.get('trending').length >= 3, 'three windows');
-    await sleep(300);
+    await cluster.advanceTime(0);
+    expect(capture.captured.get('trending')).toEqual([]);
+    // Watermark 35 s at the first interval (250 ms): windows ending at 10, 20 and 30 s close; later intervals add none.
+    await cluster.advanceTime(1000);
     expect(capture.captured.get('trending').map(([start, end, top]) => [(start as number) - t0, (end as number) - t0, top])).toEqual([
       [-50_000, 10_000, ['#a=2', '#b=1', '#c=1']],
       [-40_000, 20_000, ['#a=3', '#b=3', '#c=1']],

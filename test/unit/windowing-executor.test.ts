@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BaseWindowedBolt,
   Count,
@@ -16,6 +16,7 @@ import {
   type Values,
 } from 'squall';
 import { TupleImpl } from 'squall/internal';
+import { SimulatedClock } from 'squall/testing';
 import { WindowedBoltExecutor } from '../../src/api/windowing/index.js';
 
 const FIELDS = new Fields(['id', 'ts']);
@@ -54,9 +55,9 @@ class Recorder implements OutputCollector {
   }
 }
 
-function context(sources: Record<string, string[]>): TopologyContext {
+function context(sources: Record<string, string[]>, clock: SimulatedClock): TopologyContext {
   const map = new Map(Object.entries(sources).map(([c, streams]) => [c, new Map(streams.map((s) => [s, { type: 'shuffle' }]))]));
-  return { thisComponentId: 'win', thisTaskId: 7, getThisSources: () => map } as unknown as TopologyContext;
+  return { thisComponentId: 'win', thisTaskId: 7, getThisSources: () => map, clock } as unknown as TopologyContext;
 }
 
 /** A tracked tuple (one root per id) from `component`, with event time `ts`. */
@@ -79,16 +80,12 @@ class Recording extends BaseWindowedBolt {
   }
 }
 
-function run(bolt: BaseWindowedBolt, sources: Record<string, string[]> = { events: ['default'] }) {
+function run(bolt: BaseWindowedBolt, sources: Record<string, string[]> = { events: ['default'] }, clock = new SimulatedClock()) {
   const out = new Recorder();
   const exec = new WindowedBoltExecutor(bolt);
-  void exec.prepare({} as never, context(sources), out);
+  void exec.prepare({} as never, context(sources, clock), out);
   return { exec, out };
 }
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe('event time in the windowed bolt executor', () => {
   it('windows out-of-order input by timestamp, closing them at watermarks computed on ticks', () => {
@@ -298,19 +295,18 @@ describe('emitting and acking', () => {
 });
 
 describe('processing time in the windowed bolt executor', () => {
-  it('stamps arrivals with the wall clock and closes windows on ticks', () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(10_010);
+  it("stamps arrivals with the topology's clock and closes windows on ticks", async () => {
+    const clock = new SimulatedClock(10_010);
     const bolt = new Recording().withTumblingWindow(Duration.ofSeconds(1));
-    const { exec, out } = run(bolt);
+    const { exec, out } = run(bolt, undefined, clock);
     exec.execute(tuple(1, 0));
-    vi.setSystemTime(10_500);
+    await clock.advanceTime(490);
     exec.execute(tuple(2, 0));
-    vi.setSystemTime(11_000);
+    await clock.advanceTime(500);
     exec.execute(tuple(3, 0)); // arrives at 11 000: in the window ending there
     exec.execute(tick());
     expect(bolt.windows).toEqual([]);
-    vi.setSystemTime(11_001);
+    await clock.advanceTime(1);
     exec.execute(tuple(4, 0));
     exec.execute(tick());
     expect(bolt.windows).toEqual([{ all: [1, 2, 3], fresh: [1, 2, 3], expired: [], start: 10_000, end: 11_000 }]);

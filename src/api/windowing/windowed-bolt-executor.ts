@@ -1,4 +1,4 @@
-import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError } from '../../common/index.js';
+import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError, realClock, type Clock } from '../../common/index.js';
 import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../stateful-bolt.js';
 import type { KeyValueState, StateKey } from '../../state/index.js';
 import type { Value } from '../../tuple/index.js';
@@ -92,6 +92,7 @@ export class WindowedBoltExecutor implements Bolt {
   /** Windows executed by this task. */
   windows = 0;
   private collector!: OutputCollector;
+  private clock: Clock = realClock;
   private out!: WindowCollector;
   private state!: WindowState<Tuple>;
   private component = '';
@@ -147,6 +148,7 @@ export class WindowedBoltExecutor implements Bolt {
   prepare(config: TopologyConfig, context: TopologyContext, collector: OutputCollector): void | Promise<void> {
     this.component = context.thisComponentId;
     this.task = context.thisTaskId;
+    this.clock = context.clock;
     const problems = windowSettingsProblems(this.bolt);
     if (problems.length > 0) throw new InvalidTopologyError(problems.map((message) => ({ component: this.component, message })));
     const wc = this.bolt.getWindowConfiguration();
@@ -171,7 +173,7 @@ export class WindowedBoltExecutor implements Bolt {
       return;
     }
     if (!this.eventTime) {
-      this.state.add(input, Date.now());
+      this.state.add(input, this.clock.now());
       return;
     }
     const ts = this.timestampOf(input);
@@ -201,7 +203,7 @@ export class WindowedBoltExecutor implements Bolt {
 
   private onTick(): void {
     if (!this.eventTime) {
-      this.state.advance(Date.now() - 1);
+      this.state.advance(this.clock.now() - 1);
       return;
     }
     const latest = this.latest;
