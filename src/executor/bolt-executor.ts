@@ -1,13 +1,7 @@
-import {
-  BasicBoltExecutor,
-  WindowedBoltExecutor,
-  isBasicBolt,
-  isWindowedBolt,
-  withCheckpointing,
-  type Anchors,
-  type Bolt,
-  type OutputCollector,
-} from '../api/index.js';
+import { isBasicBolt, isWindowedBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import { withCheckpointing } from '../stateful/index.js';
+import { WindowedBoltExecutor } from '../windowing/index.js';
+import { BasicBoltExecutor } from './basic-bolt-executor.js';
 import { ComponentError, describe } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {

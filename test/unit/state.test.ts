@@ -10,7 +10,7 @@ import {
   type Value,
 } from 'squall';
 import { CHECKPOINT_COMPONENT, CHECKPOINT_STREAM, systemTopology } from 'squall/internal';
-import { nextCheckpointAction, nextCheckpointState, type CheckpointState } from '../../src/api/index.js';
+import { nextCheckpointAction, nextCheckpointState, type CheckpointState } from '../../src/stateful/index.js';
 import { CheckpointedKeyValueState, MemoryStateStore, type StateKey } from '../../src/state/index.js';
 
 /** One of every kind of tuple value, nested ones included. */

@@ -4,10 +4,10 @@ import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
 import { Fields, TupleImpl, type Tuple, type Value } from '../tuple/index.js';
 import { CHECKPOINT_ACTIONS, type CheckpointAction } from './checkpoint-spout.js';
-import type { OutputCollector } from './collectors.js';
-import type { Bolt, OutputFieldsDeclarer } from './components.js';
-import type { TopologyContext } from './context.js';
-import { isStatefulBolt, type StatefulBolt } from './stateful-bolt.js';
+import type { OutputCollector } from '../api/index.js';
+import type { Bolt, OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
+import { isStatefulBolt, type StatefulBolt } from '../api/index.js';
 
 /**
  * What every bolt of a checkpointed topology does with checkpoint tuples (Storm's

@@ -1,9 +1,9 @@
 import { isSquallError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Values } from '../tuple/index.js';
-import type { BasicOutputCollector, OutputCollector } from './collectors.js';
-import type { BasicBolt, Bolt, OutputFieldsDeclarer } from './components.js';
-import type { TopologyContext } from './context.js';
+import type { BasicOutputCollector, OutputCollector } from '../api/index.js';
+import type { BasicBolt, Bolt, OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
 
 /** Anchors every emit to the input being executed. */
 class BasicCollector implements BasicOutputCollector {

@@ -16,8 +16,8 @@
  * This needs every anchor to have at most one root (a tuple's ack value is shared by all its
  * roots); otherwise, or for short lists, the anchors go to the collector as they are.
  */
-import { Fields, TupleImpl, type Tuple, type Values } from '../../tuple/index.js';
-import type { OutputCollector } from '../collectors.js';
+import { Fields, TupleImpl, type Tuple, type Values } from '../tuple/index.js';
+import type { OutputCollector } from '../api/index.js';
 
 /** Up to this many anchors the emitter's own merging is cheap. */
 const DIRECT_MAX = 32;

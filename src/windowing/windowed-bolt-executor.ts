@@ -1,18 +1,18 @@
-import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError } from '../../common/index.js';
-import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../stateful-bolt.js';
-import type { KeyValueState, StateKey } from '../../state/index.js';
-import type { Value } from '../../tuple/index.js';
-import type { Config, TopologyConfig } from '../../config/index.js';
-import { DEFAULT_STREAM, type Fields, type Tuple, type Values } from '../../tuple/index.js';
-import type { Anchors, OutputCollector } from '../collectors.js';
-import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../components.js';
-import type { TopologyContext } from '../context.js';
+import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError } from '../common/index.js';
+import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../api/index.js';
+import type { KeyValueState, StateKey } from '../state/index.js';
+import type { Value } from '../tuple/index.js';
+import type { Config, TopologyConfig } from '../config/index.js';
+import { DEFAULT_STREAM, type Fields, type Tuple, type Values } from '../tuple/index.js';
+import type { Anchors, OutputCollector } from '../api/index.js';
+import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
 import { WindowAnchors } from './anchoring.js';
-import { toLateTupleValue } from './late-tuple.js';
-import type { TupleWindow } from './tuple-window.js';
-import { declareWindowStreams, isEventTime, windowComponentConfig, windowSettingsProblems } from './validation.js';
+import { toLateTupleValue } from '../api/index.js';
+import type { TupleWindow } from '../api/index.js';
+import { declareWindowStreams, isEventTime, windowComponentConfig, windowSettingsProblems } from '../api/index.js';
 import { WindowState, type WindowView } from './window-state.js';
-import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
+import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from '../api/index.js';
 
 /** Emits of a windowed bolt: anchored to the new tuples of the window being executed, by default. */
 class WindowCollector implements WindowedOutputCollector {
