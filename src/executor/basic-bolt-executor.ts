@@ -1,7 +1,7 @@
 import { isSquallError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Values } from '../tuple/index.js';
-import type { BasicOutputCollector, OutputCollector } from '../api/index.js';
+import { emitCall, readEmit, type BasicOutputCollector, type OutputCollector } from '../api/index.js';
 import type { BasicBolt, Bolt, OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 
@@ -12,13 +12,16 @@ class BasicCollector implements BasicOutputCollector {
     private readonly input: Tuple,
   ) {}
 
+  private readonly call = emitCall();
+
   emit(a: string | Values, b?: Values): number[] {
-    return typeof a === 'string' ? this.out.emit(a, this.input, b ?? []) : this.out.emit(this.input, a);
+    const e = readEmit(arguments.length, a, b, undefined, this.call);
+    return this.out.emit(e.stream, this.input, e.values);
   }
 
   emitDirect(taskId: number, a: string | Values, b?: Values): void {
-    if (typeof a === 'string') this.out.emitDirect(taskId, a, this.input, b ?? []);
-    else this.out.emitDirect(taskId, this.input, a);
+    const e = readEmit(arguments.length - 1, a, b, undefined, this.call);
+    this.out.emitDirect(taskId, e.stream, this.input, e.values);
   }
 
   resetTimeout(): void {

@@ -1,4 +1,4 @@
-import { isBasicBolt, isWindowedBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import { emitCall, isBasicBolt, isWindowedBolt, readEmit, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
 import { withCheckpointing } from '../stateful/index.js';
 import { WindowedBoltExecutor } from '../windowing/index.js';
 import { BasicBoltExecutor } from './basic-bolt-executor.js';
@@ -8,8 +8,10 @@ import {
   ACKER_ACK_STREAM,
   ACKER_FAIL_STREAM,
   ACKER_RESET_TIMEOUT_STREAM,
-  DEFAULT_STREAM,
   TupleImpl,
+  rootCount,
+  rootHi,
+  rootLo,
   type Tuple,
   type Values,
 } from '../tuple/index.js';
@@ -32,6 +34,7 @@ class BoltCollector implements OutputCollector {
   private readonly ackRoute: StreamRoute | null;
   private readonly failRoute: StreamRoute | null;
   private readonly resetRoute: StreamRoute | null;
+  private readonly call = emitCall();
 
   constructor(
     private readonly emitter: TaskEmitter,
@@ -49,44 +52,24 @@ class BoltCollector implements OutputCollector {
     // Bolts may emit, ack and fail from their own callbacks (timers, sockets, subprocesses):
     // make sure the worker loop runs. Costs one check when the loop is already running.
     this.env.wake();
-    switch (arguments.length) {
-      case 1:
-        return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, false);
-      case 2:
-        return typeof a === 'string'
-          ? this.emitter.emit(this.emitter.route(a), b as Values, -1, null, false)
-          : this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, -1, toAnchorList(a as Anchors), false);
-      default:
-        return this.emitter.emit(this.emitter.route(a as string), c as Values, -1, toAnchorList(b as Anchors), false);
-    }
+    const e = readEmit(arguments.length, a, b, c, this.call);
+    return this.emitter.emit(this.emitter.route(e.stream), e.values, -1, toAnchorList(e.anchors), false);
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
     this.env.wake();
-    switch (arguments.length) {
-      case 2:
-        this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, false);
-        return;
-      case 3:
-        if (typeof a === 'string') this.emitter.emit(this.emitter.route(a), b as Values, taskId, null, false);
-        else this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, taskId, toAnchorList(a as Anchors), false);
-        return;
-      default:
-        this.emitter.emit(this.emitter.route(a as string), c as Values, taskId, toAnchorList(b as Anchors), false);
-    }
+    const e = readEmit(arguments.length - 1, a, b, c, this.call);
+    this.emitter.emit(this.emitter.route(e.stream), e.values, taskId, toAnchorList(e.anchors), false);
   }
 
   ack(input: Tuple): void {
     this.env.wake();
     const t = input as TupleImpl;
-    const ids = t.anchors;
-    if (this.ackRoute !== null && ids.length > 0) {
+    const route = this.ackRoute;
+    if (route !== null) {
       // One message per root both removes this tuple's edge and adds all its children's edges.
-      for (let i = 0; i < ids.length; i += 4) {
-        const valHi = (ids[i + 2] as number) ^ t.ackHi;
-        const valLo = (ids[i + 3] as number) ^ t.ackLo;
-        this.emitter.toAcker(this.ackRoute, ids[i] as number, ids[i + 1] as number, valHi, valLo, -1);
-      }
+      const ids = t.anchors;
+      for (let k = 0, n = t.roots; k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), t.ackValueHi(k), t.ackValueLo(k), -1);
     }
     this.stats.acked++;
     if (t.executeStart >= 0) this.stats.processLatency.record(performance.now() - t.executeStart);
@@ -97,9 +80,8 @@ class BoltCollector implements OutputCollector {
   fail(input: Tuple): void {
     this.env.wake();
     const ids = (input as TupleImpl).anchors;
-    if (this.failRoute !== null) {
-      for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.failRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
-    }
+    const route = this.failRoute;
+    if (route !== null) for (let k = 0, n = rootCount(ids); k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), 0, 0, -1);
     this.stats.failed++;
     const hooks = this.context.hooks;
     if (hooks.length > 0) for (const h of hooks) h.boltFail?.({ tuple: input });
@@ -107,8 +89,9 @@ class BoltCollector implements OutputCollector {
 
   resetTimeout(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
-    if (this.resetRoute === null) return;
-    for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.resetRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
+    const route = this.resetRoute;
+    if (route === null) return;
+    for (let k = 0, n = rootCount(ids); k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), 0, 0, -1);
   }
 
   reportError(error: unknown): void {

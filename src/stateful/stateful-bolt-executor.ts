@@ -2,9 +2,9 @@ import { ComponentError, InvalidTopologyError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
-import { Fields, TupleImpl, type Tuple, type Value } from '../tuple/index.js';
+import { Fields, TupleImpl, pushRoot, rootHi, rootLo, type Tuple, type Value, type Values } from '../tuple/index.js';
 import { CHECKPOINT_ACTIONS, type CheckpointAction } from './checkpoint-spout.js';
-import type { OutputCollector } from '../api/index.js';
+import { emitCall, readEmit, type Anchors, type OutputCollector } from '../api/index.js';
 import type { Bolt, OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 import { isStatefulBolt, type StatefulBolt } from '../api/index.js';
@@ -128,12 +128,6 @@ export class CheckpointTupleForwarder extends CheckpointingBolt {
   }
 }
 
-/** The collector's overloads, untyped, to forward calls as they came. */
-interface LooseCollector {
-  emit(...args: unknown[]): number[];
-  emitDirect(...args: unknown[]): void;
-}
-
 const NO_VALUES: readonly Value[] = [];
 const NO_FIELDS = new Fields([]);
 
@@ -172,7 +166,7 @@ class Sources {
  * what acking or failing the original would have.
  */
 class HeldAcks {
-  /** Per tuple: source index, source task, ids length, then [rootHi, rootLo, valHi, valLo] per root. */
+  /** Per tuple: source index, source task, number of roots, then [rootHi, rootLo, valHi, valLo] per root. */
   private ids = new Int32Array(1024);
   private starts = new Float64Array(128);
   private length = 0;
@@ -189,18 +183,19 @@ class HeldAcks {
   hold(input: Tuple): void {
     const t = input as TupleImpl;
     const anchors = t.anchors;
-    if (this.length + 3 + anchors.length > this.ids.length) this.ids = grow(this.ids, this.length + 3 + anchors.length);
+    const roots = t.roots;
+    if (this.length + 3 + 4 * roots > this.ids.length) this.ids = grow(this.ids, this.length + 3 + 4 * roots);
     if (this.count >= this.starts.length) this.starts = grow(this.starts, this.count + 1);
     const ids = this.ids;
     let p = this.length;
     ids[p++] = this.sources.of(t);
     ids[p++] = t.sourceTask;
-    ids[p++] = anchors.length;
-    for (let i = 0; i < anchors.length; i += 4) {
-      ids[p++] = anchors[i] as number;
-      ids[p++] = anchors[i + 1] as number;
-      ids[p++] = (anchors[i + 2] as number) ^ t.ackHi;
-      ids[p++] = (anchors[i + 3] as number) ^ t.ackLo;
+    ids[p++] = roots;
+    for (let k = 0; k < roots; k++) {
+      ids[p++] = rootHi(anchors, k);
+      ids[p++] = rootLo(anchors, k);
+      ids[p++] = t.ackValueHi(k);
+      ids[p++] = t.ackValueLo(k);
     }
     this.length = p;
     this.starts[this.count++] = t.executeStart;
@@ -214,8 +209,9 @@ class HeldAcks {
       const source = this.sources.list[ids[p++] as number];
       const task = ids[p++] as number;
       const n = ids[p++] as number;
-      const anchors = new Array<number>(n);
-      for (let j = 0; j < n; j++) anchors[j] = ids[p++] as number;
+      // The stand-in's edge under each root is the held ack value, so acking it sends just that.
+      const anchors: number[] = [];
+      for (let k = 0; k < n; k++, p += 4) pushRoot(anchors, ids[p] as number, ids[p + 1] as number, ids[p + 2] as number, ids[p + 3] as number);
       const stand = new TupleImpl(NO_VALUES, NO_FIELDS, source?.component ?? '', source?.stream ?? '', task, anchors);
       stand.executeStart = this.starts[k] as number;
       f(stand);
@@ -246,6 +242,7 @@ class HoldingCollector implements OutputCollector {
   private doomedAt = 0;
   private current: Tuple | null = null;
   private currentSettled = false;
+  private readonly call = emitCall();
 
   constructor(private readonly out: OutputCollector) {}
 
@@ -271,31 +268,16 @@ class HoldingCollector implements OutputCollector {
     return result;
   }
 
-  // The collector tells its overloads apart by argument count: pass on exactly as many.
-  emit(a: unknown, b?: unknown, c?: unknown): number[] {
-    const out = this.out as unknown as LooseCollector;
-    switch (arguments.length) {
-      case 1:
-        return out.emit(a);
-      case 2:
-        return out.emit(a, b);
-      default:
-        return out.emit(a, b, c);
-    }
+  // Passed on as they came: an emit without anchors stays one (a windowed collector tells them apart).
+  emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
+    const e = readEmit(arguments.length, a, b, c, this.call);
+    return e.anchored ? this.out.emit(e.stream, e.anchors, e.values) : this.out.emit(e.stream, e.values);
   }
 
-  emitDirect(task: number, a: unknown, b?: unknown, c?: unknown): void {
-    const out = this.out as unknown as LooseCollector;
-    switch (arguments.length) {
-      case 2:
-        out.emitDirect(task, a);
-        return;
-      case 3:
-        out.emitDirect(task, a, b);
-        return;
-      default:
-        out.emitDirect(task, a, b, c);
-    }
+  emitDirect(task: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
+    const e = readEmit(arguments.length - 1, a, b, c, this.call);
+    if (e.anchored) this.out.emitDirect(task, e.stream, e.anchors, e.values);
+    else this.out.emitDirect(task, e.stream, e.values);
   }
 
   ack(input: Tuple): void {

@@ -3,8 +3,8 @@ import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../api/index.j
 import type { KeyValueState, StateKey } from '../state/index.js';
 import type { Value } from '../tuple/index.js';
 import type { Config, TopologyConfig } from '../config/index.js';
-import { DEFAULT_STREAM, type Fields, type Tuple, type Values } from '../tuple/index.js';
-import type { Anchors, OutputCollector } from '../api/index.js';
+import type { Fields, Tuple, Values } from '../tuple/index.js';
+import { emitCall, readEmit, type Anchors, type OutputCollector } from '../api/index.js';
 import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 import { WindowAnchors } from './anchoring.js';
@@ -18,6 +18,7 @@ import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from '
 class WindowCollector implements WindowedOutputCollector {
   private view: WindowView<Tuple> | undefined;
   private anchors: WindowAnchors | undefined;
+  private readonly call = emitCall();
 
   constructor(
     private readonly out: OutputCollector,
@@ -46,31 +47,17 @@ class WindowCollector implements WindowedOutputCollector {
     return (this.anchors ??= WindowAnchors.plan(this.view.getNew()));
   }
 
+  // Emits without anchors are anchored to the window's new tuples; explicit anchors pass through.
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
-    switch (arguments.length) {
-      case 1:
-        return this.windowAnchors(DEFAULT_STREAM).emit(this.out, DEFAULT_STREAM, a as Values);
-      case 2:
-        return typeof a === 'string'
-          ? this.windowAnchors(a).emit(this.out, a, b as Values)
-          : this.out.emit(a as Anchors, b as Values);
-      default:
-        return this.out.emit(a as string, b as Anchors, c as Values);
-    }
+    const e = readEmit(arguments.length, a, b, c, this.call);
+    if (e.anchored) return this.out.emit(e.stream, e.anchors, e.values);
+    return this.windowAnchors(e.stream).emit(this.out, e.stream, e.values);
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
-    switch (arguments.length) {
-      case 2:
-        this.windowAnchors(DEFAULT_STREAM).emitDirect(this.out, taskId, DEFAULT_STREAM, a as Values);
-        return;
-      case 3:
-        if (typeof a === 'string') this.windowAnchors(a).emitDirect(this.out, taskId, a, b as Values);
-        else this.out.emitDirect(taskId, a as Anchors, b as Values);
-        return;
-      default:
-        this.out.emitDirect(taskId, a as string, b as Anchors, c as Values);
-    }
+    const e = readEmit(arguments.length - 1, a, b, c, this.call);
+    if (e.anchored) this.out.emitDirect(taskId, e.stream, e.anchors, e.values);
+    else this.windowAnchors(e.stream).emitDirect(this.out, taskId, e.stream, e.values);
   }
 
   reportError(error: unknown): void {
