@@ -15,7 +15,7 @@ import {
   type TupleWindow,
 } from 'squall';
 import { CaptureBolt, FeederSpout, completeTopology } from 'squall/testing';
-import type { WindowedBoltExecutor } from '../../src/windowing/index.js';
+import type { WindowedBoltExecutor } from 'squall/internal';
 import { Ledger } from '../helpers/ledger.js';
 import { eventually, sleep } from '../helpers/wait.js';
 import loginAlerts from '../../topologies/login-alerts/topology.js';

@@ -16,7 +16,7 @@ import {
   type Values,
 } from 'squall';
 import { TupleImpl } from 'squall/internal';
-import { WindowedBoltExecutor } from '../../src/windowing/index.js';
+import { WindowedBoltExecutor } from 'squall/internal';
 
 const FIELDS = new Fields(['id', 'ts']);
 
