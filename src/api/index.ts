@@ -15,8 +15,8 @@ export type {
   CustomStreamGrouping,
   StreamDeclaration,
 } from './components.js';
-export type { SpoutOutputCollector, OutputCollector, BasicOutputCollector, Anchors, EmitCall } from './collectors.js';
-export { emitCall, readEmit } from './collectors.js';
+export type { SpoutOutputCollector, OutputCollector, BasicOutputCollector, Anchors } from './collectors.js';
+export { emitStream, emitAnchored, emitAnchors, emitValues } from './collectors.js';
 export type { TopologyContext, TaskHook } from './context.js';
 export { BaseStatefulBolt, isStatefulBolt, STATEFUL_BOLT, validateCheckpointing } from './stateful-bolt.js';
 export type { StatefulBolt } from './stateful-bolt.js';

@@ -1,7 +1,7 @@
 import { isSquallError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Values } from '../tuple/index.js';
-import { emitCall, readEmit, type BasicOutputCollector, type OutputCollector } from '../api/index.js';
+import { emitStream, emitValues, type BasicOutputCollector, type OutputCollector } from '../api/index.js';
 import type { BasicBolt, Bolt, OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 
@@ -12,16 +12,14 @@ class BasicCollector implements BasicOutputCollector {
     private readonly input: Tuple,
   ) {}
 
-  private readonly call = emitCall();
-
   emit(a: string | Values, b?: Values): number[] {
-    const e = readEmit(arguments.length, a, b, undefined, this.call);
-    return this.out.emit(e.stream, this.input, e.values);
+    const n = arguments.length;
+    return this.out.emit(emitStream(n, a), this.input, emitValues(n, a, b, undefined));
   }
 
   emitDirect(taskId: number, a: string | Values, b?: Values): void {
-    const e = readEmit(arguments.length - 1, a, b, undefined, this.call);
-    this.out.emitDirect(taskId, e.stream, this.input, e.values);
+    const n = arguments.length - 1;
+    this.out.emitDirect(taskId, emitStream(n, a), this.input, emitValues(n, a, b, undefined));
   }
 
   resetTimeout(): void {

@@ -1,4 +1,4 @@
-import { emitCall, isBasicBolt, isWindowedBolt, readEmit, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import { emitAnchors, emitStream, emitValues, isBasicBolt, isWindowedBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
 import { withCheckpointing } from '../stateful/index.js';
 import { WindowedBoltExecutor } from '../windowing/index.js';
 import { BasicBoltExecutor } from './basic-bolt-executor.js';
@@ -34,7 +34,6 @@ class BoltCollector implements OutputCollector {
   private readonly ackRoute: StreamRoute | null;
   private readonly failRoute: StreamRoute | null;
   private readonly resetRoute: StreamRoute | null;
-  private readonly call = emitCall();
 
   constructor(
     private readonly emitter: TaskEmitter,
@@ -52,14 +51,14 @@ class BoltCollector implements OutputCollector {
     // Bolts may emit, ack and fail from their own callbacks (timers, sockets, subprocesses):
     // make sure the worker loop runs. Costs one check when the loop is already running.
     this.env.wake();
-    const e = readEmit(arguments.length, a, b, c, this.call);
-    return this.emitter.emit(this.emitter.route(e.stream), e.values, -1, toAnchorList(e.anchors), false);
+    const n = arguments.length;
+    return this.emitter.emit(this.emitter.route(emitStream(n, a)), emitValues(n, a, b, c), -1, toAnchorList(emitAnchors(n, a, b)), false);
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
     this.env.wake();
-    const e = readEmit(arguments.length - 1, a, b, c, this.call);
-    this.emitter.emit(this.emitter.route(e.stream), e.values, taskId, toAnchorList(e.anchors), false);
+    const n = arguments.length - 1;
+    this.emitter.emit(this.emitter.route(emitStream(n, a)), emitValues(n, a, b, c), taskId, toAnchorList(emitAnchors(n, a, b)), false);
   }
 
   ack(input: Tuple): void {

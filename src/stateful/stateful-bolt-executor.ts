@@ -4,7 +4,7 @@ import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
 import { Fields, TupleImpl, pushRoot, rootHi, rootLo, type Tuple, type Value, type Values } from '../tuple/index.js';
 import { CHECKPOINT_ACTIONS, type CheckpointAction } from './checkpoint-spout.js';
-import { emitCall, readEmit, type Anchors, type OutputCollector } from '../api/index.js';
+import { emitAnchored, emitAnchors, emitStream, emitValues, type Anchors, type OutputCollector } from '../api/index.js';
 import type { Bolt, OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 import { isStatefulBolt, type StatefulBolt } from '../api/index.js';
@@ -242,7 +242,6 @@ class HoldingCollector implements OutputCollector {
   private doomedAt = 0;
   private current: Tuple | null = null;
   private currentSettled = false;
-  private readonly call = emitCall();
 
   constructor(private readonly out: OutputCollector) {}
 
@@ -270,14 +269,18 @@ class HoldingCollector implements OutputCollector {
 
   // Passed on as they came: an emit without anchors stays one (a windowed collector tells them apart).
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
-    const e = readEmit(arguments.length, a, b, c, this.call);
-    return e.anchored ? this.out.emit(e.stream, e.anchors, e.values) : this.out.emit(e.stream, e.values);
+    const n = arguments.length;
+    const stream = emitStream(n, a);
+    const values = emitValues(n, a, b, c);
+    return emitAnchored(n, a) ? this.out.emit(stream, emitAnchors(n, a, b), values) : this.out.emit(stream, values);
   }
 
   emitDirect(task: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
-    const e = readEmit(arguments.length - 1, a, b, c, this.call);
-    if (e.anchored) this.out.emitDirect(task, e.stream, e.anchors, e.values);
-    else this.out.emitDirect(task, e.stream, e.values);
+    const n = arguments.length - 1;
+    const stream = emitStream(n, a);
+    const values = emitValues(n, a, b, c);
+    if (emitAnchored(n, a)) this.out.emitDirect(task, stream, emitAnchors(n, a, b), values);
+    else this.out.emitDirect(task, stream, values);
   }
 
   ack(input: Tuple): void {

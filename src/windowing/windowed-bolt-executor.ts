@@ -4,7 +4,7 @@ import type { KeyValueState, StateKey } from '../state/index.js';
 import type { Value } from '../tuple/index.js';
 import type { Config, TopologyConfig } from '../config/index.js';
 import type { Fields, Tuple, Values } from '../tuple/index.js';
-import { emitCall, readEmit, type Anchors, type OutputCollector } from '../api/index.js';
+import { emitAnchored, emitAnchors, emitStream, emitValues, type Anchors, type OutputCollector } from '../api/index.js';
 import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
 import { WindowAnchors } from './anchoring.js';
@@ -18,7 +18,6 @@ import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from '
 class WindowCollector implements WindowedOutputCollector {
   private view: WindowView<Tuple> | undefined;
   private anchors: WindowAnchors | undefined;
-  private readonly call = emitCall();
 
   constructor(
     private readonly out: OutputCollector,
@@ -49,15 +48,17 @@ class WindowCollector implements WindowedOutputCollector {
 
   // Emits without anchors are anchored to the window's new tuples; explicit anchors pass through.
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
-    const e = readEmit(arguments.length, a, b, c, this.call);
-    if (e.anchored) return this.out.emit(e.stream, e.anchors, e.values);
-    return this.windowAnchors(e.stream).emit(this.out, e.stream, e.values);
+    const n = arguments.length;
+    const stream = emitStream(n, a);
+    if (emitAnchored(n, a)) return this.out.emit(stream, emitAnchors(n, a, b), emitValues(n, a, b, c));
+    return this.windowAnchors(stream).emit(this.out, stream, emitValues(n, a, b, c));
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
-    const e = readEmit(arguments.length - 1, a, b, c, this.call);
-    if (e.anchored) this.out.emitDirect(taskId, e.stream, e.anchors, e.values);
-    else this.windowAnchors(e.stream).emitDirect(this.out, taskId, e.stream, e.values);
+    const n = arguments.length - 1;
+    const stream = emitStream(n, a);
+    if (emitAnchored(n, a)) this.out.emitDirect(taskId, stream, emitAnchors(n, a, b), emitValues(n, a, b, c));
+    else this.windowAnchors(stream).emitDirect(this.out, taskId, stream, emitValues(n, a, b, c));
   }
 
   reportError(error: unknown): void {
