@@ -17,6 +17,8 @@ function netnsUnavailable(): string | undefined {
   const probe = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (probe.error !== undefined) return `\`ip\` (iproute2) cannot be run: ${probe.error.message}`;
   if (probe.status !== 0) return `\`ip netns list\` failed: ${probe.stderr.trim() || `exit ${probe.status}`}`;
+  const sysctl = spawnSync('sysctl', ['-n', 'net.ipv4.ip_forward'], { encoding: 'utf8' });
+  if (sysctl.error !== undefined) return `\`sysctl\` cannot be run: ${sysctl.error.message}`;
   return undefined;
 }
 const unavailable = netnsUnavailable();
