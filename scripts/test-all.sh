@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs whatever the tests need that is missing, then runs every suite (vitest, pytest,
-# go test) and ends with one line "N passed, N failed" summed over all of them.
+# Installs whatever the tests need that is missing, then runs the static checks (typecheck, lint
+# with the dependency rules) and every suite (vitest, pytest, go test), and ends with one line
+# "N passed, N failed" summed over all of them; each static check counts as one test.
 # Tests that need NATS or Redis start their own nats-server / redis-server on free ports.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,20 @@ fi
 results=$(mktemp -d)
 status=0
 
+# Static checks: each passes or fails as one test in the final count.
+checks_passed=0
+checks_failed=0
+for check in typecheck lint; do
+  log "npm run $check"
+  if npm run --silent "$check"; then
+    checks_passed=$((checks_passed + 1))
+  else
+    echo "FAIL npm run $check"
+    checks_failed=$((checks_failed + 1))
+    status=1
+  fi
+done
+
 log "vitest"
 npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json" || status=1
 
@@ -66,11 +81,11 @@ for line in open(sys.argv[1]):
 PY
 fi
 
-python3 - "$results" <<'PY'
+python3 - "$results" "$checks_passed" "$checks_failed" <<'PY'
 import json, os, sys
 import xml.etree.ElementTree as ET
 d = sys.argv[1]
-passed = failed = skipped = 0
+passed, failed, skipped = int(sys.argv[2]), int(sys.argv[3]), 0
 p = os.path.join(d, "vitest.json")
 if os.path.exists(p):
     v = json.load(open(p))

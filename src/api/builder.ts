@@ -1,7 +1,6 @@
 import { InvalidTopologyError, describe, type TopologyProblem } from '../common/index.js';
 import { validateConfig, type Config, type TopologyConfig } from '../config/index.js';
 import {
-  CHECKPOINT_COMPONENT,
   validateTopologySpec,
   type ComponentSpec,
   type GroupingSpec,
@@ -20,8 +19,7 @@ import {
   type Spout,
 } from './components.js';
 import { checkWindowedBolt, isWindowedBolt, probeWindowedBolt, type WindowedBolt } from './windowing/index.js';
-import { CheckpointSpout, validateCheckpointing } from './checkpoint-spout.js';
-import { isStatefulBolt } from './stateful-bolt.js';
+import { isStatefulBolt, validateCheckpointing } from './stateful-bolt.js';
 
 type CustomGroupingDefinition = CustomStreamGrouping | (() => CustomStreamGrouping);
 
@@ -288,9 +286,9 @@ export class TopologyBuilder {
     problems.push(...validateTopologySpec(spec));
     if (problems.length > 0) throw new InvalidTopologyError(problems);
     validateCheckpointing(spec, topologyConfig);
+    // A stateful bolt brings the checkpoint spout: systemTopology wires it (the spec keeps only the
+    // flag) and the runtime makes its instances, as it does the ackers'.
     const factories = new Map([...this.entries.values()].map((e) => [e.id, e.factory]));
-    // A stateful bolt brings the checkpoint spout; systemTopology wires it (the spec keeps only the flag).
-    if (Object.values(components).some((c) => c.stateful === true)) factories.set(CHECKPOINT_COMPONENT, () => new CheckpointSpout());
     return new Topology(spec, topologyConfig, factories, new Map(this.customGroupings));
   }
 

@@ -16,31 +16,27 @@ export type {
   StreamDeclaration,
 } from './components.js';
 export type { SpoutOutputCollector, OutputCollector, BasicOutputCollector, Anchors } from './collectors.js';
+export { emitStream, emitAnchored, emitAnchors, emitValues } from './collectors.js';
 export type { TopologyContext, TaskHook } from './context.js';
-export { BasicBoltExecutor } from './basic-bolt-executor.js';
-export { BaseStatefulBolt, isStatefulBolt, STATEFUL_BOLT } from './stateful-bolt.js';
+export { BaseStatefulBolt, isStatefulBolt, STATEFUL_BOLT, validateCheckpointing } from './stateful-bolt.js';
 export type { StatefulBolt } from './stateful-bolt.js';
-export { StatefulBoltExecutor, CheckpointTupleForwarder, withCheckpointing } from './stateful-bolt-executor.js';
-export {
-  CheckpointSpout,
-  CHECKPOINT_ACTIONS,
-  nextCheckpointAction,
-  nextCheckpointState,
-  validateCheckpointing,
-} from './checkpoint-spout.js';
-export type { CheckpointAction, CheckpointState } from './checkpoint-spout.js';
 export { toFactory, copyComponent } from './component-factory.js';
 export type { ComponentDefinition } from './component-factory.js';
 export {
   BaseWindowedBolt,
   BaseStatefulWindowedBolt,
-  WindowedBoltExecutor,
   isWindowedBolt,
   WINDOWED_BOLT,
   Count,
   Duration,
   LATE_TUPLE_FIELD,
   lateTupleOf,
+  // For the runtime's windowed-bolt executor (src/windowing/), not for users.
+  toLateTupleValue,
+  declareWindowStreams,
+  isEventTime,
+  windowComponentConfig,
+  windowSettingsProblems,
 } from './windowing/index.js';
 export type {
   WindowedBolt,
@@ -50,4 +46,5 @@ export type {
   TupleWindow,
   WindowMeasure,
   LateTuple,
+  PlainMeasure,
 } from './windowing/index.js';

@@ -1,5 +1,6 @@
 import type { Config, TopologyConfig } from '../config/index.js';
-import type { KeyValueState, StateKey } from '../state/index.js';
+import type { TopologySpec } from '../protocol/index.js';
+import { validateStateConfig, type KeyValueState, type StateKey } from '../state/index.js';
 import type { Tuple, Value } from '../tuple/index.js';
 import type { OutputCollector } from './collectors.js';
 import type { OutputFieldsDeclarer } from './components.js';
@@ -66,4 +67,9 @@ export abstract class BaseStatefulBolt<K extends StateKey = string, V extends Va
   getComponentConfiguration(): Config {
     return {};
   }
+}
+
+/** Checks the configuration of a topology with stateful bolts; see {@link validateStateConfig}. */
+export function validateCheckpointing(spec: TopologySpec, config: TopologyConfig): void {
+  if (Object.values(spec.components).some((c) => c.stateful === true)) validateStateConfig(config);
 }

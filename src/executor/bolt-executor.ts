@@ -1,21 +1,17 @@
-import {
-  BasicBoltExecutor,
-  WindowedBoltExecutor,
-  isBasicBolt,
-  isWindowedBolt,
-  withCheckpointing,
-  type Anchors,
-  type Bolt,
-  type OutputCollector,
-} from '../api/index.js';
+import { emitAnchors, emitStream, emitValues, isBasicBolt, isWindowedBolt, type Anchors, type Bolt, type OutputCollector } from '../api/index.js';
+import { withCheckpointing } from '../stateful/index.js';
+import { WindowedBoltExecutor } from '../windowing/index.js';
+import { BasicBoltExecutor } from './basic-bolt-executor.js';
 import { ComponentError, describe, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
   ACKER_FAIL_STREAM,
   ACKER_RESET_TIMEOUT_STREAM,
-  DEFAULT_STREAM,
   TupleImpl,
+  rootCount,
+  rootHi,
+  rootLo,
   type Tuple,
   type Values,
 } from '../tuple/index.js';
@@ -55,44 +51,24 @@ class BoltCollector implements OutputCollector {
     // Bolts may emit, ack and fail from their own callbacks (timers, sockets, subprocesses):
     // make sure the worker loop runs. Costs one check when the loop is already running.
     this.env.wake();
-    switch (arguments.length) {
-      case 1:
-        return this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, -1, null, false);
-      case 2:
-        return typeof a === 'string'
-          ? this.emitter.emit(this.emitter.route(a), b as Values, -1, null, false)
-          : this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, -1, toAnchorList(a as Anchors), false);
-      default:
-        return this.emitter.emit(this.emitter.route(a as string), c as Values, -1, toAnchorList(b as Anchors), false);
-    }
+    const n = arguments.length;
+    return this.emitter.emit(this.emitter.route(emitStream(n, a)), emitValues(n, a, b, c), -1, toAnchorList(emitAnchors(n, a, b)), false);
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
     this.env.wake();
-    switch (arguments.length) {
-      case 2:
-        this.emitter.emit(this.emitter.route(DEFAULT_STREAM), a as Values, taskId, null, false);
-        return;
-      case 3:
-        if (typeof a === 'string') this.emitter.emit(this.emitter.route(a), b as Values, taskId, null, false);
-        else this.emitter.emit(this.emitter.route(DEFAULT_STREAM), b as Values, taskId, toAnchorList(a as Anchors), false);
-        return;
-      default:
-        this.emitter.emit(this.emitter.route(a as string), c as Values, taskId, toAnchorList(b as Anchors), false);
-    }
+    const n = arguments.length - 1;
+    this.emitter.emit(this.emitter.route(emitStream(n, a)), emitValues(n, a, b, c), taskId, toAnchorList(emitAnchors(n, a, b)), false);
   }
 
   ack(input: Tuple): void {
     this.env.wake();
     const t = input as TupleImpl;
-    const ids = t.anchors;
-    if (this.ackRoute !== null && ids.length > 0) {
+    const route = this.ackRoute;
+    if (route !== null) {
       // One message per root both removes this tuple's edge and adds all its children's edges.
-      for (let i = 0; i < ids.length; i += 4) {
-        const valHi = (ids[i + 2] as number) ^ t.ackHi;
-        const valLo = (ids[i + 3] as number) ^ t.ackLo;
-        this.emitter.toAcker(this.ackRoute, ids[i] as number, ids[i + 1] as number, valHi, valLo, -1);
-      }
+      const ids = t.anchors;
+      for (let k = 0, n = t.roots; k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), t.ackValueHi(k), t.ackValueLo(k), -1);
     }
     this.stats.acked++;
     if (t.executeStart >= 0) this.stats.processLatency.record(this.env.clock.hrNow() - t.executeStart);
@@ -103,9 +79,8 @@ class BoltCollector implements OutputCollector {
   fail(input: Tuple): void {
     this.env.wake();
     const ids = (input as TupleImpl).anchors;
-    if (this.failRoute !== null) {
-      for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.failRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
-    }
+    const route = this.failRoute;
+    if (route !== null) for (let k = 0, n = rootCount(ids); k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), 0, 0, -1);
     this.stats.failed++;
     const hooks = this.context.hooks;
     if (hooks.length > 0) for (const h of hooks) h.boltFail?.({ tuple: input });
@@ -113,8 +88,9 @@ class BoltCollector implements OutputCollector {
 
   resetTimeout(input: Tuple): void {
     const ids = (input as TupleImpl).anchors;
-    if (this.resetRoute === null) return;
-    for (let i = 0; i < ids.length; i += 4) this.emitter.toAcker(this.resetRoute, ids[i] as number, ids[i + 1] as number, 0, 0, -1);
+    const route = this.resetRoute;
+    if (route === null) return;
+    for (let k = 0, n = rootCount(ids); k < n; k++) this.emitter.toAcker(route, rootHi(ids, k), rootLo(ids, k), 0, 0, -1);
   }
 
   reportError(error: unknown): void {

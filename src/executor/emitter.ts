@@ -1,7 +1,20 @@
 import { InvalidTupleError, drawId, drawn, type Logger } from '../common/index.js';
 import { createGrouper, type Grouper } from '../grouping/index.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
-import { Fields, TupleImpl, unserializableReason, type Value, type Values } from '../tuple/index.js';
+import {
+  Fields,
+  TupleImpl,
+  findRoot,
+  pushRoot,
+  rootCount,
+  rootHi,
+  rootLo,
+  singleRootId,
+  unserializableReason,
+  xorEdge,
+  type Value,
+  type Values,
+} from '../tuple/index.js';
 import type { TopologyPlan } from './plan.js';
 import type { TaskStats } from './stats.js';
 import type { TaskContext } from './task-context.js';
@@ -215,7 +228,7 @@ export class TaskEmitter {
       drawId();
       this.xorHi ^= drawn.hi;
       this.xorLo ^= drawn.lo;
-      messageId = [this.rootHi, this.rootLo, drawn.hi, drawn.lo];
+      messageId = singleRootId(this.rootHi, this.rootLo, drawn.hi, drawn.lo);
     } else if (anchors !== null) {
       messageId = anchorIds(anchors);
     }
@@ -241,15 +254,16 @@ function anchorIds(anchors: readonly TupleImpl[]): readonly number[] {
   if (anchors.length === 1) {
     const a = anchors[0] as TupleImpl;
     const ids = a.anchors;
-    if (ids.length === 0) return NO_ANCHORS;
+    const n = rootCount(ids);
+    if (n === 0) return NO_ANCHORS;
     drawId();
     const eHi = drawn.hi;
     const eLo = drawn.lo;
     a.ackHi ^= eHi;
     a.ackLo ^= eLo;
-    if (ids.length === 4) return [ids[0] as number, ids[1] as number, eHi, eLo];
+    if (n === 1) return singleRootId(rootHi(ids, 0), rootLo(ids, 0), eHi, eLo);
     const out: number[] = [];
-    for (let i = 0; i < ids.length; i += 4) out.push(ids[i] as number, ids[i + 1] as number, eHi, eLo);
+    for (let k = 0; k < n; k++) pushRoot(out, rootHi(ids, k), rootLo(ids, k), eHi, eLo);
     return out;
   }
   const out: number[] = [];
@@ -258,30 +272,26 @@ function anchorIds(anchors: readonly TupleImpl[]): readonly number[] {
   const index = anchors.length > 16 ? new Map<string, number>() : undefined;
   for (const a of anchors) {
     const ids = a.anchors;
-    if (ids.length === 0) continue;
+    const n = rootCount(ids);
+    if (n === 0) continue;
     drawId();
     const eHi = drawn.hi;
     const eLo = drawn.lo;
     a.ackHi ^= eHi;
     a.ackLo ^= eLo;
-    for (let i = 0; i < ids.length; i += 4) {
-      const rHi = ids[i] as number;
-      const rLo = ids[i + 1] as number;
+    for (let k = 0; k < n; k++) {
+      const rHi = rootHi(ids, k);
+      const rLo = rootLo(ids, k);
       let j: number;
       if (index !== undefined) {
         const key = `${rHi}:${rLo}`;
-        j = index.get(key) ?? out.length;
-        if (j === out.length) index.set(key, j);
+        j = index.get(key) ?? -1;
+        if (j < 0) index.set(key, rootCount(out));
       } else {
-        j = 0;
-        while (j < out.length && !(out[j] === rHi && out[j + 1] === rLo)) j += 4;
+        j = findRoot(out, rHi, rLo);
       }
-      if (j < out.length) {
-        out[j + 2] = (out[j + 2] as number) ^ eHi;
-        out[j + 3] = (out[j + 3] as number) ^ eLo;
-      } else {
-        out.push(rHi, rLo, eHi, eLo);
-      }
+      if (j >= 0) xorEdge(out, j, eHi, eLo);
+      else pushRoot(out, rHi, rLo, eHi, eLo);
     }
   }
   return out.length === 0 ? NO_ANCHORS : out;

@@ -156,11 +156,16 @@ export class SpoutExecutor {
     for (const id of taskIds) {
       const { context, stats, emitter } = createTaskParts(env, config, component, id);
       const task = new SpoutTask(id, context, stats, emitter, sampleInterval(config['topology.stats.sample.rate']));
-      task.spout = env.topology.createComponent(component) as Spout;
+      task.spout = this.instantiate(component);
       task.collector = new SpoutCollector(task, env, acking);
       this.tasks.push(task);
       this.byId.set(id, task);
     }
+  }
+
+  /** Overridden for system components; user components come from the topology. */
+  protected instantiate(component: string): Spout {
+    return this.env.topology.createComponent(component) as Spout;
   }
 
   /** Tree completions reported by a local acker, handled at the start of the next turn: [task, stream, rootHi, rootLo]... */

@@ -1,4 +1,4 @@
-import type { Bolt, TaskHook, Topology } from '../api/index.js';
+import type { Bolt, Spout, TaskHook, Topology } from '../api/index.js';
 import { AckerBolt } from '../acker/index.js';
 import {
   LatencyHistogram,
@@ -11,6 +11,8 @@ import {
   type Logger,
 } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
+import { CHECKPOINT_COMPONENT } from '../protocol/index.js';
+import { CheckpointSpout } from '../stateful/index.js';
 import { ACKER_COMPONENT, type TupleImpl } from '../tuple/index.js';
 import { BoltExecutor } from './bolt-executor.js';
 import type { ExecutorEnv } from './env.js';
@@ -23,6 +25,13 @@ import { summarizeLatency, type ComponentSummary, type TaskStats } from './stats
 class AckerExecutor extends BoltExecutor {
   protected override instantiate(): Bolt {
     return new AckerBolt();
+  }
+}
+
+/** The checkpoint spout a topology with stateful bolts gets (see systemTopology). */
+class CheckpointSpoutExecutor extends SpoutExecutor {
+  protected override instantiate(): Spout {
+    return new CheckpointSpout();
   }
 }
 
@@ -121,7 +130,7 @@ export class WorkerRuntime {
       if (component === ACKER_COMPONENT) {
         executor = new AckerExecutor(component, mine, env, config);
       } else if (spec.kind === 'spout') {
-        executor = new SpoutExecutor(component, mine, env, config);
+        executor = component === CHECKPOINT_COMPONENT ? new CheckpointSpoutExecutor(component, mine, env, config) : new SpoutExecutor(component, mine, env, config);
         this.spouts.push(executor);
       } else {
         executor = new BoltExecutor(component, mine, env, config);

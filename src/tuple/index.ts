@@ -1,5 +1,5 @@
 export * from './constants.js';
 export { Fields } from './fields.js';
-export { TupleImpl } from './tuple.js';
+export { TupleImpl, rootCount, rootHi, rootLo, edgeHi, edgeLo, singleRootId, pushRoot, findRoot, xorEdge } from './tuple.js';
 export type { Tuple, Value, Values } from './tuple.js';
 export { unserializableReason, isValue } from './values-check.js';

@@ -38,6 +38,57 @@ export interface Tuple {
 
 const EMPTY_ANCHORS: readonly number[] = [];
 
+/*
+ * A message id's layout, known only here: per root the 64-bit root id and the tuple's edge id
+ * under that root, as int32 halves, [rootHi, rootLo, edgeHi, edgeLo, ...]. Everything else (the
+ * emitter, the collectors, held acks, window anchoring) goes through these functions; V8 inlines
+ * them, so the hot loops cost what they did when they indexed the array themselves.
+ */
+
+/** Number of roots in message id `ids`. */
+export function rootCount(ids: readonly number[]): number {
+  return ids.length >> 2;
+}
+
+export function rootHi(ids: readonly number[], k: number): number {
+  return ids[k << 2] as number;
+}
+
+export function rootLo(ids: readonly number[], k: number): number {
+  return ids[(k << 2) + 1] as number;
+}
+
+export function edgeHi(ids: readonly number[], k: number): number {
+  return ids[(k << 2) + 2] as number;
+}
+
+export function edgeLo(ids: readonly number[], k: number): number {
+  return ids[(k << 2) + 3] as number;
+}
+
+/** The message id of a tuple with one root (an array literal: the common case, kept packed). */
+export function singleRootId(rHi: number, rLo: number, eHi: number, eLo: number): number[] {
+  return [rHi, rLo, eHi, eLo];
+}
+
+/** Appends a root and the edge under it to a message id being built. */
+export function pushRoot(ids: number[], rHi: number, rLo: number, eHi: number, eLo: number): void {
+  ids.push(rHi, rLo, eHi, eLo);
+}
+
+/** Index of root (`rHi`, `rLo`) in `ids` (a linear scan), or -1. */
+export function findRoot(ids: readonly number[], rHi: number, rLo: number): number {
+  for (let j = 0; j < ids.length; j += 4) if (ids[j] === rHi && ids[j + 1] === rLo) return j >> 2;
+  return -1;
+}
+
+/** XORs an edge into the edge under root `k` (edges of several anchors sharing a root combine). */
+export function xorEdge(ids: number[], k: number, eHi: number, eLo: number): void {
+  const j = k << 2;
+  ids[j + 2] = (ids[j + 2] as number) ^ eHi;
+  ids[j + 3] = (ids[j + 3] as number) ^ eLo;
+}
+
 /**
  * The runtime's tuple. `anchors` is the message id (Storm's `anchorsToIds`) flattened as
  * `[rootHi, rootLo, edgeHi, edgeLo, ...]`, 64-bit ids as int32 halves; empty when the tuple is
@@ -58,6 +109,23 @@ export class TupleImpl implements Tuple {
     readonly sourceTask: number,
     readonly anchors: readonly number[] = EMPTY_ANCHORS,
   ) {}
+
+  /** Roots this tuple is tracked under; 0 when it is not tracked. */
+  get roots(): number {
+    return this.anchors.length >> 2;
+  }
+
+  /**
+   * The ack value for root `k` (Storm's `ackVal`): this tuple's edge XOR the edges of the tuples
+   * emitted anchored to it. Acking sends it for each root, removing the edge and adding the children.
+   */
+  ackValueHi(k: number): number {
+    return (this.anchors[(k << 2) + 2] as number) ^ this.ackHi;
+  }
+
+  ackValueLo(k: number): number {
+    return (this.anchors[(k << 2) + 3] as number) ^ this.ackLo;
+  }
 
   get size(): number {
     return this.values.length;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/cluster/index.js';
-import { TopologyPlan } from '../../src/executor/index.js';
+import { TopologyPlan } from 'squall/internal';
 import { loadTopologyFile } from '../../src/worker/load-topology.js';
 import { TestCluster, root, runCli, type ListingJson } from '../helpers/cluster.js';
 import { freePort, startNats, type RunningServer } from '../helpers/servers.js';

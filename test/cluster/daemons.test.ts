@@ -11,7 +11,7 @@ import { connect } from '@nats-io/transport-node';
 import { TestCluster, root, runCli } from '../helpers/cluster.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { redisCounts } from '../helpers/trident.js';
-import { eventuallyAsync } from '../helpers/wait.js';
+import { eventually, eventuallyAsync } from '../helpers/wait.js';
 
 const fixture = path.join(root, 'test/fixtures/cluster-word-count/topology.ts');
 let nats: RunningServer | undefined;
@@ -39,7 +39,9 @@ describe('the daemons', () => {
     process.kill(pid as number, 'SIGSTOP');
     // worker.timeout.secs is 4 in the test configuration.
     await eventuallyAsync(() => c.workerPids().size === 1 && !c.workerPids().has(pid as number), 'a new worker process', 30_000);
-    expect(c.logs()).toMatch(new RegExp(`pid ${String(pid)}\\) has not beaten for \\d+ s: killing it`));
+    // The new process can show in ps before the supervisor's log lines come through its pipe.
+    const killed = new RegExp(`pid ${String(pid)}\\) has not beaten for \\d+ s: killing it`);
+    await eventually(() => killed.test(c.logs()), `the supervisor's log of killing pid ${String(pid)}`);
     await eventuallyAsync(async () => (await c.listJson()).topologies[0]?.workers.every((w) => w.alive) === true, 'the new worker heartbeating', 60_000);
   }, 120_000);
 

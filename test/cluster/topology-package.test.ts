@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, decodePackage, encodePackage, packTopology, unpackTopology } from '../../src/cluster/index.js';
-import { isSquallError } from '../../src/common/index.js';
+import { isSquallError } from 'squall';
 import { loadTopologyPackage } from '../../src/worker/load-topology.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 

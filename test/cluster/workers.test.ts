@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, encodePackage, packTopology } from '../../src/cluster/index.js';
-import { TopologyPlan } from '../../src/executor/index.js';
+import { TopologyPlan } from 'squall/internal';
 import { loadTopologyFile } from '../../src/worker/load-topology.js';
 import { freePort, startNats, type RunningServer } from '../helpers/servers.js';
 import { eventually } from '../helpers/wait.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaseBasicBolt, BaseRichSpout, FailedError, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from 'squall';
 import { TupleImpl, WorkerRuntime, decodeValues, encodeValues } from 'squall/internal';
+import { Ledger } from '../helpers/ledger.js';
 import { eventually } from '../helpers/wait.js';
 
 /**
@@ -8,10 +9,6 @@ import { eventually } from '../helpers/wait.js';
  * ZeroMQ transport will: checks that routing, acking messages to ackers in the other worker and
  * completions back to the spout work when tasks are split, before cluster mode exists.
  */
-class Ledger {
-  readonly acked = new Map<number, number>();
-  failed = 0;
-}
 
 class Numbers extends BaseRichSpout {
   private next = 0;
@@ -24,10 +21,10 @@ class Numbers extends BaseRichSpout {
     if (id !== undefined) this.collector.emit([id, `number ${id}`], id);
   }
   override ack(id: unknown): void {
-    this.ledger.acked.set(id as number, (this.ledger.acked.get(id as number) ?? 0) + 1);
+    this.ledger.ack(id);
   }
   override fail(id: unknown): void {
-    this.ledger.failed++;
+    this.ledger.fail(id);
     this.replay.push(id as number);
   }
   override declareOutputFields(d: OutputFieldsDeclarer): void {
@@ -78,11 +75,11 @@ describe('tasks split over two workers', () => {
     await a.start();
     await bw.start();
     // Two spout copies each emit ids 0..499.
-    await eventually(() => [...ledger.acked.values()].reduce((x, y) => x + y, 0) === 1000, '1000 acks', 20_000);
+    await eventually(() => ledger.totalAcks === 1000, '1000 acks', 20_000);
     await a.stop();
     await bw.stop();
-    for (let id = 0; id < 500; id++) expect(ledger.acked.get(id)).toBe(2);
-    expect(ledger.failed).toBeGreaterThan(0);
+    for (let id = 0; id < 500; id++) expect(ledger.acks.get(id)).toBe(2);
+    expect(ledger.replays).toBeGreaterThan(0);
     expect(crossed).toBeGreaterThan(1000);
   });
 });

@@ -15,7 +15,8 @@ import {
   type TupleWindow,
 } from 'squall';
 import { CaptureBolt, FeederSpout, completeTopology } from 'squall/testing';
-import type { WindowedBoltExecutor } from '../../src/api/windowing/index.js';
+import type { WindowedBoltExecutor } from 'squall/internal';
+import { Ledger } from '../helpers/ledger.js';
 import { eventually } from '../helpers/wait.js';
 import loginAlerts from '../../topologies/login-alerts/topology.js';
 import trendingTopics from '../../topologies/trending-topics/topology.js';
@@ -232,10 +233,6 @@ describe('count and processing-time windows in a running topology', () => {
 });
 
 /** Emits ids 0..total-1 once each with ts = id, then a far-future tuple that closes every window; replays what fails. */
-class Ledger {
-  readonly acks = new Map<number, number>();
-  readonly fails = new Map<number, number>();
-}
 
 class TimestampSpout extends BaseRichSpout {
   private next = 0;
@@ -261,11 +258,11 @@ class TimestampSpout extends BaseRichSpout {
   }
 
   override ack(id: unknown): void {
-    this.ledger.acks.set(id as number, (this.ledger.acks.get(id as number) ?? 0) + 1);
+    this.ledger.ack(id);
   }
 
   override fail(id: unknown): void {
-    this.ledger.fails.set(id as number, (this.ledger.fails.get(id as number) ?? 0) + 1);
+    this.ledger.fail(id);
     this.replay.push(id as number);
   }
 

@@ -21,7 +21,6 @@ import { completeTopology } from 'squall/testing';
 import {
   CountingBolt,
   FIXTURES,
-  Ledger,
   PY_ENV,
   PY_EXAMPLES,
   ReplayingSpout,
@@ -29,9 +28,10 @@ import {
   buildGo,
   removeTempDirs,
   tempDir,
-  until,
   wordCounts,
 } from './helpers.js';
+import { Ledger } from '../helpers/ledger.js';
+import { eventually } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
 
@@ -128,7 +128,7 @@ describe.each(['msgpack', 'json'] as const)('multilang end to end (%s)', (serial
       const cluster = new LocalCluster({ logger });
       await cluster.submitTopology('py-spout', { 'topology.max.spout.pending': 3 }, b.createTopology());
       try {
-        await until(() => (cluster.getTopologySummary('py-spout').components.sentences?.acked ?? 0) >= SENTENCES.length, 'five acked sentences');
+        await eventually(() => (cluster.getTopologySummary('py-spout').components.sentences?.acked ?? 0) >= SENTENCES.length, 'five acked sentences');
         // Nothing more arrives: the spout is exhausted and acks are not repeated.
         await new Promise((r) => setTimeout(r, 300));
         const summary = cluster.getTopologySummary('py-spout');
@@ -199,7 +199,7 @@ describe('legacy Storm components run unmodified', () => {
     const cluster = new LocalCluster({ logger });
     await cluster.submitTopology('pystorm', { 'topology.multilang.serializer': 'msgpack' }, b.createTopology());
     try {
-      await until(() => (cluster.getTopologySummary('pystorm').components.sentences?.acked ?? 0) >= SENTENCES.length, 'five acked sentences');
+      await eventually(() => (cluster.getTopologySummary('pystorm').components.sentences?.acked ?? 0) >= SENTENCES.length, 'five acked sentences');
       await new Promise((r) => setTimeout(r, 200));
       const summary = cluster.getTopologySummary('pystorm');
       expect(summary.components.sentences?.acked).toBe(SENTENCES.length);
@@ -229,7 +229,7 @@ describe('at-least-once through a multilang bolt', () => {
     const cluster = new LocalCluster();
     await cluster.submitTopology('alo', { 'topology.max.spout.pending': 100, 'topology.message.timeout.secs': 30 }, b.createTopology());
     try {
-      await until(() => ledger.acked === total, `${total} distinct acks`, 30_000);
+      await eventually(() => ledger.acked === total, `${total} distinct acks`, 30_000);
       await new Promise((r) => setTimeout(r, 200));
       for (let id = 0; id < total; id++) expect(ledger.acks.get(id), `acks of message ${id}`).toBe(1);
       expect(ledger.replays).toBeGreaterThan(total * 0.03);

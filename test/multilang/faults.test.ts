@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalCluster, ShellBolt, ShellSpout, TopologyBuilder, type Config } from 'squall';
 import { MemoryLogger } from 'squall/internal';
-import { CountingBolt, FIXTURES, Ledger, PY_ENV, ReplayingSpout, Tally, removeTempDirs, tempDir, until } from './helpers.js';
+import { Ledger } from '../helpers/ledger.js';
+import { eventually } from '../helpers/wait.js';
+import { CountingBolt, FIXTURES, PY_ENV, ReplayingSpout, Tally, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -71,7 +73,7 @@ async function runFaultyBolt(c: FaultCase, serializer: 'msgpack' | 'json', exten
   const cluster = new LocalCluster({ logger });
   await cluster.submitTopology('faults', { 'topology.max.spout.pending': 50, ...(c.config ?? {}) }, b.createTopology());
   try {
-    await until(() => ledger.acked === total, `all ${total} messages acked (acked ${ledger.acked})`, 30_000);
+    await eventually(() => ledger.acked === total, `all ${total} messages acked (acked ${ledger.acked})`, 30_000);
     await new Promise((r) => setTimeout(r, 100));
     return { summary: cluster.getTopologySummary('faults'), ledger, bolt, logger, tally, total };
   } finally {
@@ -172,7 +174,7 @@ describe.each([
     await cluster.submitTopology('spout-faults', { 'topology.max.spout.pending': 10 }, b.createTopology());
     try {
       // The restarted subprocess numbers its tuples from 1000000: the topology goes on.
-      await until(() => [...tally.counts.keys()].filter((k) => Number(k) >= 1_000_000).length >= 20, 'tuples from the new subprocess');
+      await eventually(() => [...tally.counts.keys()].filter((k) => Number(k) >= 1_000_000).length >= 20, 'tuples from the new subprocess');
       const summary = cluster.getTopologySummary('spout-faults');
       const firstPid = spout.stats.pids[0];
       const reported = summary.errors.filter((e) => e.component === 'numbers' && !e.message.includes(' reported: '));

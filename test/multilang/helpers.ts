@@ -17,6 +17,7 @@ import {
   type Values,
 } from 'squall';
 import { MemoryLogger, WorkerRuntime } from 'squall/internal';
+import type { Ledger } from '../helpers/ledger.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(ROOT, 'test/multilang/fixtures');
@@ -156,22 +157,6 @@ export class RecordingSpoutCollector implements SpoutOutputCollector {
 }
 
 /** Emits ids 0..total-1 once each (as `[id, sentence]`), replays what fails, counts acks and fails per id. */
-export class Ledger {
-  readonly acks = new Map<number, number>();
-  readonly fails = new Map<number, number>();
-  emitted = 0;
-
-  get acked(): number {
-    return this.acks.size;
-  }
-
-  get replays(): number {
-    let n = 0;
-    for (const v of this.fails.values()) n += v;
-    return n;
-  }
-}
-
 export class ReplayingSpout extends BaseRichSpout {
   private next = 0;
   private readonly replay: number[] = [];
@@ -192,11 +177,11 @@ export class ReplayingSpout extends BaseRichSpout {
   }
 
   override ack(id: unknown): void {
-    this.ledger.acks.set(id as number, (this.ledger.acks.get(id as number) ?? 0) + 1);
+    this.ledger.ack(id);
   }
 
   override fail(id: unknown): void {
-    this.ledger.fails.set(id as number, (this.ledger.fails.get(id as number) ?? 0) + 1);
+    this.ledger.fail(id);
     this.replay.push(id as number);
   }
 
@@ -225,15 +210,6 @@ export class CountingBolt extends BaseRichBolt {
     this.tally.counts.set(k, (this.tally.counts.get(k) ?? 0) + 1);
     this.tally.total++;
     this.collector.ack(input);
-  }
-}
-
-/** Waits until `check` holds; throws naming `what` after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -13,7 +13,8 @@ import { FeederSpout, completeTopology } from 'squall/testing';
 import { InFlight } from '../../src/multilang/in-flight.js';
 import { MsgpackScanner } from '../../src/multilang/codec.js';
 import { MsgpackReader, MsgpackWriter, PreEncoded, StrTable } from '../../src/multilang/msgpack-fast.js';
-import { CountingBolt, FIXTURES, PY_ENV, PY_EXAMPLES, ROOT, RecordingCollector, Tally, removeTempDirs, taskContext, until } from './helpers.js';
+import { eventually } from '../helpers/wait.js';
+import { CountingBolt, FIXTURES, PY_ENV, PY_EXAMPLES, ROOT, RecordingCollector, Tally, removeTempDirs, taskContext } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -230,7 +231,7 @@ describe('multilang bolts and the runtime', () => {
     const timer = setInterval(() => (most = Math.max(most, bolt.heldTuples())), 1);
     try {
       await Promise.all(results.filter((r): r is Promise<void> => r instanceof Promise));
-      await until(() => collector.recorded.acked.length === 40, 'every input acked');
+      await eventually(() => collector.recorded.acked.length === 40, 'every input acked');
     } finally {
       clearInterval(timer);
     }
@@ -257,7 +258,7 @@ describe('multilang bolts and the runtime', () => {
     const cluster = new LocalCluster({ logger: new MemoryLogger() });
     await cluster.submitTopology('drain-unacked', { 'topology.acker.executors': 0 }, b.createTopology());
     for (let i = 0; i < n; i++) feeder.feed([i]);
-    await until(() => (cluster.getTopologySummary('drain-unacked').components.slow?.executed ?? 0) === n, 'the bolt to take every input');
+    await eventually(() => (cluster.getTopologySummary('drain-unacked').components.slow?.executed ?? 0) === n, 'the bolt to take every input');
     // The subprocess still holds most of them (30 ms each): the kill must wait for their emits.
     expect(tally.total).toBeLessThan(n);
     const drained = await cluster.killTopology('drain-unacked', { waitMs: 20_000 });

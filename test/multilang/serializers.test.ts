@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ShellBolt, TopologyBuilder, type OutputFieldsDeclarer, type Topology, type TopologyContext } from 'squall';
 import { MemoryLogger } from 'squall/internal';
 import { completeTopology } from 'squall/testing';
-import { FIXTURES, RecordingCollector, removeTempDirs, taskContext, until } from './helpers.js';
+import { eventually } from '../helpers/wait.js';
+import { FIXTURES, RecordingCollector, removeTempDirs, taskContext } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -74,7 +75,7 @@ async function firstFault(command: string[], serializer: 'msgpack' | 'json' | un
   const collector = new RecordingCollector();
   try {
     await bolt.prepare(config, contextOf(topology, 'split'), collector);
-    await until(() => collector.recorded.errors.length > 0, 'a reported fault', 30_000);
+    await eventually(() => collector.recorded.errors.length > 0, 'a reported fault', 30_000);
   } finally {
     await bolt.cleanup();
   }

@@ -19,9 +19,9 @@ import {
   taskContext,
   removeTempDirs,
   tempDir,
-  until,
   type Step,
 } from './helpers.js';
+import { eventually } from '../helpers/wait.js';
 
 afterAll(removeTempDirs);
 
@@ -112,7 +112,7 @@ async function driveBolt(bolt: ShellBolt, steps: Step[]): Promise<void> {
     const m = step.msg as Record<string, unknown>;
     if (step.from === 'child' || Array.isArray(m)) continue; // task ids are the host's own answers
     const before = childStepsBefore(steps, i);
-    await until(() => bolt.stats.messages >= before, `the host to handle ${before} child message(s)`);
+    await eventually(() => bolt.stats.messages >= before, `the host to handle ${before} child message(s)`);
     if (m.stream === '__heartbeat') bolt.heartbeat();
     else if (m.command === 'tuples') {
       for (const [id, comp, stream, task, tuple] of m.tuples as [string, string, string, number, unknown[]][]) {
@@ -122,7 +122,7 @@ async function driveBolt(bolt: ShellBolt, steps: Step[]): Promise<void> {
     } else void bolt.execute(tupleOf(m as never));
   }
   const all = steps.filter((s) => s.from === 'child').length - 1;
-  await until(() => bolt.stats.messages >= all, `the host to handle all ${all} child messages`);
+  await eventually(() => bolt.stats.messages >= all, `the host to handle all ${all} child messages`);
 }
 
 describe.each(SERIALIZERS)('golden transcripts (%s)', (serializer) => {
@@ -241,7 +241,7 @@ describe.each(SERIALIZERS)('golden transcripts (%s)', (serializer) => {
       const m = step.msg as Record<string, unknown>;
       if (step.from === 'child' || Array.isArray(m)) continue;
       const before = childStepsBefore(steps, i);
-      await until(() => spout.stats.messages >= before, `the host to handle ${before} child message(s); errors: ${collector.errors.map(String).join('; ')}`);
+      await eventually(() => spout.stats.messages >= before, `the host to handle ${before} child message(s); errors: ${collector.errors.map(String).join('; ')}`);
       switch (m.command) {
         case 'activate':
           spout.activate();
@@ -270,7 +270,7 @@ describe.each(SERIALIZERS)('golden transcripts (%s)', (serializer) => {
       await new Promise((r) => setImmediate(r));
     }
     const all = steps.filter((s) => s.from === 'child').length - 1;
-    await until(() => spout.stats.messages >= all, `the host to handle all ${all} child messages; errors: ${collector.errors.map(String).join('; ')}`);
+    await eventually(() => spout.stats.messages >= all, `the host to handle all ${all} child messages; errors: ${collector.errors.map(String).join('; ')}`);
     // Let the last command (no answer expected) reach the child before stdin closes.
     await new Promise((r) => setImmediate(r));
     await spout.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaseRichBolt, BaseRichSpout, TopologyBuilder, type OutputFieldsDeclarer } from 'squall';
 import { TopologyPlan, TupleImpl } from 'squall/internal';
-import { Fields } from '../../src/tuple/index.js';
+import { Fields } from 'squall';
 import { StreamTable, TupleBatch, decodeTupleBatch } from '../../src/worker/index.js';
 
 class S extends BaseRichSpout {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AckerBolt, TupleImpl } from 'squall/internal';
-import { ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM } from '../../src/tuple/index.js';
+import { ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM, AckerBolt, TupleImpl } from 'squall/internal';
 import { Fields, type OutputCollector, type Tuple, type Value } from 'squall';
 
 type Sent = { task: number; stream: string; root: [number, number] };

@@ -64,10 +64,27 @@ describe('groupings', () => {
   });
 
   it('partial key grouping sends a key to at most two tasks and balances a hot key', () => {
-    const g = createGrouper({ type: 'partialKey', fields: ['word'] }, { ...base, targets: [1, 2, 3, 4, 5, 6] })!;
-    const c = counts((v) => g.choose(v), Array.from({ length: 1000 }, () => ['hot', 1]));
-    expect(c.size).toBeLessThanOrEqual(2);
-    if (c.size === 2) for (const n of c.values()) expect(n).toBe(500);
+    const targets = [1, 2, 3, 4, 5, 6];
+    // A key's two candidate tasks are its two hashes (the second seeded) modulo the task count;
+    // find a key whose candidates differ and one whose candidates coincide.
+    const candidates = (key: string): [number, number] => [
+      hashFields([key, 1], [0]) % targets.length,
+      hashFields([key, 1], [0], 0x9e3779b9) % targets.length,
+    ];
+    const keys = Array.from({ length: 200 }, (_, i) => `hot-${i}`);
+    const split = keys.find((k) => candidates(k)[0] !== candidates(k)[1]);
+    const single = keys.find((k) => candidates(k)[0] === candidates(k)[1]);
+    expect(split, 'a key with two distinct candidate tasks').toBeDefined();
+    expect(single, 'a key whose candidate tasks coincide').toBeDefined();
+
+    const g = createGrouper({ type: 'partialKey', fields: ['word'] }, { ...base, targets })!;
+    const c = counts((v) => g.choose(v), Array.from({ length: 1000 }, () => [split!, 1]));
+    expect([...c.keys()].sort()).toEqual(candidates(split!).map((i) => targets[i]).sort());
+    for (const n of c.values()) expect(n).toBe(500);
+
+    const g1 = createGrouper({ type: 'partialKey', fields: ['word'] }, { ...base, targets })!;
+    const c1 = counts((v) => g1.choose(v), Array.from({ length: 1000 }, () => [single!, 1]));
+    expect([...c1.entries()]).toEqual([[targets[candidates(single!)[0]], 1000]]);
   });
 
   it('custom grouping may only choose its targets', () => {

@@ -9,8 +9,7 @@ import {
   type Tuple,
   type Value,
 } from 'squall';
-import { CHECKPOINT_COMPONENT, CHECKPOINT_STREAM, systemTopology } from 'squall/internal';
-import { nextCheckpointAction, nextCheckpointState, type CheckpointState } from '../../src/api/index.js';
+import { CHECKPOINT_COMPONENT, CHECKPOINT_STREAM, nextCheckpointAction, nextCheckpointState, systemTopology, type CheckpointState } from 'squall/internal';
 import { CheckpointedKeyValueState, MemoryStateStore, type StateKey } from '../../src/state/index.js';
 
 /** One of every kind of tuple value, nested ones included. */

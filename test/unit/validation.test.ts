@@ -155,6 +155,8 @@ describe('configuration', () => {
 });
 
 describe('emit checks', () => {
+  /** What the collector threw at the spout (spouts are copied per task: a module-level list). */
+  const thrown: unknown[] = [];
   class BadSpout extends BaseRichSpout {
     private sent = false;
     constructor(private readonly mode: 'arity' | 'stream' | 'direct' | 'serialize') {
@@ -163,10 +165,15 @@ describe('emit checks', () => {
     nextTuple(): void {
       if (this.sent) return;
       this.sent = true;
-      if (this.mode === 'arity') this.collector.emit(['a', 'b']);
-      if (this.mode === 'stream') this.collector.emit('nowhere', ['a']);
-      if (this.mode === 'direct') this.collector.emitDirect(999, 'targeted', ['a']);
-      if (this.mode === 'serialize') this.collector.emit([new Map() as never]);
+      try {
+        if (this.mode === 'arity') this.collector.emit(['a', 'b']);
+        if (this.mode === 'stream') this.collector.emit('nowhere', ['a']);
+        if (this.mode === 'direct') this.collector.emitDirect(999, 'targeted', ['a']);
+        if (this.mode === 'serialize') this.collector.emit([new Map() as never]);
+      } catch (err) {
+        thrown.push(err);
+        throw err;
+      }
     }
     override declareOutputFields(d: OutputFieldsDeclarer): void {
       d.declare(['word']);
@@ -181,6 +188,7 @@ describe('emit checks', () => {
     ['serialize', /cannot be serialized: values\[0\] is a Map/],
   ] as const) {
     it(`reports a bad emit (${mode}) as an error of the component`, async () => {
+      thrown.length = 0;
       const b = new TopologyBuilder();
       b.setSpout('spout', new BadSpout(mode));
       b.setBolt('sink', Sink).shuffleGrouping('spout');
@@ -192,7 +200,11 @@ describe('emit checks', () => {
       expect(error?.component).toBe('spout');
       expect(error?.message).toMatch(pattern);
       await cluster.shutdown();
-      expect(InvalidTupleError).toBeDefined();
+      // The spout got a typed error it can catch, with the same message.
+      expect(thrown).toHaveLength(1);
+      expect(thrown[0]).toBeInstanceOf(InvalidTupleError);
+      expect(thrown[0]).toMatchObject({ code: 'INVALID_TUPLE', component: 'spout' });
+      expect((thrown[0] as InvalidTupleError).message).toMatch(pattern);
     });
   }
 });

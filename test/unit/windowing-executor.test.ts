@@ -17,7 +17,7 @@ import {
 } from 'squall';
 import { TupleImpl } from 'squall/internal';
 import { SimulatedClock } from 'squall/testing';
-import { WindowedBoltExecutor } from '../../src/api/windowing/index.js';
+import { WindowedBoltExecutor } from 'squall/internal';
 
 const FIELDS = new Fields(['id', 'ts']);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WindowState, type WindowEngineOptions, type WindowView } from '../../src/api/windowing/index.js';
+import { WindowState, type WindowEngineOptions, type WindowView } from 'squall/internal';
 
 interface Seen {
   all: number[];

@@ -4,9 +4,13 @@ export type { TupleWindow } from './tuple-window.js';
 export { BaseWindowedBolt, isWindowedBolt, WINDOWED_BOLT } from './windowed-bolt.js';
 export { BaseStatefulWindowedBolt } from './stateful-windowed-bolt.js';
 export type { WindowedBolt, WindowedOutputCollector, WindowConfiguration, TimestampExtractor } from './windowed-bolt.js';
-export { LATE_TUPLE_FIELD, lateTupleOf } from './late-tuple.js';
+export { LATE_TUPLE_FIELD, lateTupleOf, toLateTupleValue } from './late-tuple.js';
 export type { LateTuple } from './late-tuple.js';
-export { WindowedBoltExecutor } from './windowed-bolt-executor.js';
-export { WindowState, WindowView } from './window-state.js';
-export type { WindowEngineOptions, WindowListener } from './window-state.js';
-export { probeWindowedBolt, checkWindowedBolt, windowComponentConfig } from './validation.js';
+export {
+  probeWindowedBolt,
+  checkWindowedBolt,
+  windowComponentConfig,
+  declareWindowStreams,
+  isEventTime,
+  windowSettingsProblems,
+} from './validation.js';

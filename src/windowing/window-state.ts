@@ -8,7 +8,7 @@
  * new tuples are the part of its range past the previous window's end, and its expired tuples the
  * ones evicted since the previous window: no copying, no per-tuple bookkeeping beyond the buffer.
  */
-import type { PlainMeasure } from './measures.js';
+import type { PlainMeasure } from '../api/index.js';
 
 export interface WindowEngineOptions {
   readonly length: PlainMeasure;

@@ -16,8 +16,8 @@
  * This needs every anchor to have at most one root (a tuple's ack value is shared by all its
  * roots); otherwise, or for short lists, the anchors go to the collector as they are.
  */
-import { Fields, TupleImpl, type Tuple, type Values } from '../../tuple/index.js';
-import type { OutputCollector } from '../collectors.js';
+import { Fields, TupleImpl, pushRoot, rootHi, rootLo, type Tuple, type Values } from '../tuple/index.js';
+import type { OutputCollector } from '../api/index.js';
 
 /** Up to this many anchors the emitter's own merging is cheap. */
 const DIRECT_MAX = 32;
@@ -39,10 +39,10 @@ export class WindowAnchors {
     let tracked = 0;
     let multiRoot = false;
     for (let i = 0; i < tuples.length; i++) {
-      const n = (tuples[i] as TupleImpl).anchors.length;
+      const n = (tuples[i] as TupleImpl).roots;
       if (n === 0) continue;
       tracked++;
-      if (n > 4) multiRoot = true;
+      if (n > 1) multiRoot = true;
     }
     if (tracked === 0) return new WindowAnchors(null, null, []);
     if (tuples.length <= DIRECT_MAX || multiRoot) return new WindowAnchors(tuples, null, []);
@@ -53,15 +53,14 @@ export class WindowAnchors {
     const designated: TupleImpl[] = [];
     for (let i = 0; i < tuples.length; i++) {
       const t = tuples[i] as TupleImpl;
-      const ids = t.anchors;
-      if (ids.length === 0) continue;
-      const hi = ids[0] as number;
-      const lo = ids[1] as number;
+      if (t.roots === 0) continue;
+      const hi = rootHi(t.anchors, 0);
+      const lo = rootLo(t.anchors, 0);
       const key = (hi >>> 0) * 2097152 + (lo & 0x1fffff);
       const prev = seen.get(key);
       if (prev === undefined) {
         seen.set(key, lo);
-        roots.push(hi, lo, 0, 0);
+        pushRoot(roots, hi, lo, 0, 0);
         designated.push(t);
       } else if (prev !== lo) {
         return new WindowAnchors(tuples, null, []);

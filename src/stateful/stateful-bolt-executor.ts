@@ -2,12 +2,12 @@ import { ComponentError, InvalidTopologyError, type Clock } from '../common/inde
 import type { TopologyConfig } from '../config/index.js';
 import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
-import { Fields, TupleImpl, type Tuple, type Value } from '../tuple/index.js';
+import { Fields, TupleImpl, pushRoot, rootHi, rootLo, type Tuple, type Value, type Values } from '../tuple/index.js';
 import { CHECKPOINT_ACTIONS, type CheckpointAction } from './checkpoint-spout.js';
-import type { OutputCollector } from './collectors.js';
-import type { Bolt, OutputFieldsDeclarer } from './components.js';
-import type { TopologyContext } from './context.js';
-import { isStatefulBolt, type StatefulBolt } from './stateful-bolt.js';
+import { emitAnchored, emitAnchors, emitStream, emitValues, type Anchors, type OutputCollector } from '../api/index.js';
+import type { Bolt, OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
+import { isStatefulBolt, type StatefulBolt } from '../api/index.js';
 
 /**
  * What every bolt of a checkpointed topology does with checkpoint tuples (Storm's
@@ -128,12 +128,6 @@ export class CheckpointTupleForwarder extends CheckpointingBolt {
   }
 }
 
-/** The collector's overloads, untyped, to forward calls as they came. */
-interface LooseCollector {
-  emit(...args: unknown[]): number[];
-  emitDirect(...args: unknown[]): void;
-}
-
 const NO_VALUES: readonly Value[] = [];
 const NO_FIELDS = new Fields([]);
 
@@ -172,7 +166,7 @@ class Sources {
  * what acking or failing the original would have.
  */
 class HeldAcks {
-  /** Per tuple: source index, source task, ids length, then [rootHi, rootLo, valHi, valLo] per root. */
+  /** Per tuple: source index, source task, number of roots, then [rootHi, rootLo, valHi, valLo] per root. */
   private ids = new Int32Array(1024);
   private starts = new Float64Array(128);
   private length = 0;
@@ -189,18 +183,19 @@ class HeldAcks {
   hold(input: Tuple): void {
     const t = input as TupleImpl;
     const anchors = t.anchors;
-    if (this.length + 3 + anchors.length > this.ids.length) this.ids = grow(this.ids, this.length + 3 + anchors.length);
+    const roots = t.roots;
+    if (this.length + 3 + 4 * roots > this.ids.length) this.ids = grow(this.ids, this.length + 3 + 4 * roots);
     if (this.count >= this.starts.length) this.starts = grow(this.starts, this.count + 1);
     const ids = this.ids;
     let p = this.length;
     ids[p++] = this.sources.of(t);
     ids[p++] = t.sourceTask;
-    ids[p++] = anchors.length;
-    for (let i = 0; i < anchors.length; i += 4) {
-      ids[p++] = anchors[i] as number;
-      ids[p++] = anchors[i + 1] as number;
-      ids[p++] = (anchors[i + 2] as number) ^ t.ackHi;
-      ids[p++] = (anchors[i + 3] as number) ^ t.ackLo;
+    ids[p++] = roots;
+    for (let k = 0; k < roots; k++) {
+      ids[p++] = rootHi(anchors, k);
+      ids[p++] = rootLo(anchors, k);
+      ids[p++] = t.ackValueHi(k);
+      ids[p++] = t.ackValueLo(k);
     }
     this.length = p;
     this.starts[this.count++] = t.executeStart;
@@ -214,8 +209,9 @@ class HeldAcks {
       const source = this.sources.list[ids[p++] as number];
       const task = ids[p++] as number;
       const n = ids[p++] as number;
-      const anchors = new Array<number>(n);
-      for (let j = 0; j < n; j++) anchors[j] = ids[p++] as number;
+      // The stand-in's edge under each root is the held ack value, so acking it sends just that.
+      const anchors: number[] = [];
+      for (let k = 0; k < n; k++, p += 4) pushRoot(anchors, ids[p] as number, ids[p + 1] as number, ids[p + 2] as number, ids[p + 3] as number);
       const stand = new TupleImpl(NO_VALUES, NO_FIELDS, source?.component ?? '', source?.stream ?? '', task, anchors);
       stand.executeStart = this.starts[k] as number;
       f(stand);
@@ -274,31 +270,20 @@ class HoldingCollector implements OutputCollector {
     return result;
   }
 
-  // The collector tells its overloads apart by argument count: pass on exactly as many.
-  emit(a: unknown, b?: unknown, c?: unknown): number[] {
-    const out = this.out as unknown as LooseCollector;
-    switch (arguments.length) {
-      case 1:
-        return out.emit(a);
-      case 2:
-        return out.emit(a, b);
-      default:
-        return out.emit(a, b, c);
-    }
+  // Passed on as they came: an emit without anchors stays one (a windowed collector tells them apart).
+  emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
+    const n = arguments.length;
+    const stream = emitStream(n, a);
+    const values = emitValues(n, a, b, c);
+    return emitAnchored(n, a) ? this.out.emit(stream, emitAnchors(n, a, b), values) : this.out.emit(stream, values);
   }
 
-  emitDirect(task: number, a: unknown, b?: unknown, c?: unknown): void {
-    const out = this.out as unknown as LooseCollector;
-    switch (arguments.length) {
-      case 2:
-        out.emitDirect(task, a);
-        return;
-      case 3:
-        out.emitDirect(task, a, b);
-        return;
-      default:
-        out.emitDirect(task, a, b, c);
-    }
+  emitDirect(task: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
+    const n = arguments.length - 1;
+    const stream = emitStream(n, a);
+    const values = emitValues(n, a, b, c);
+    if (emitAnchored(n, a)) this.out.emitDirect(task, stream, emitAnchors(n, a, b), values);
+    else this.out.emitDirect(task, stream, values);
   }
 
   ack(input: Tuple): void {

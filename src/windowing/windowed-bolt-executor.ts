@@ -1,18 +1,18 @@
-import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError, realClock, type Clock } from '../../common/index.js';
-import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../stateful-bolt.js';
-import type { KeyValueState, StateKey } from '../../state/index.js';
-import type { Value } from '../../tuple/index.js';
-import type { Config, TopologyConfig } from '../../config/index.js';
-import { DEFAULT_STREAM, type Fields, type Tuple, type Values } from '../../tuple/index.js';
-import type { Anchors, OutputCollector } from '../collectors.js';
-import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../components.js';
-import type { TopologyContext } from '../context.js';
+import { ComponentError, InvalidTopologyError, InvalidTupleError, isSquallError, realClock, type Clock } from '../common/index.js';
+import { STATEFUL_BOLT, isStatefulBolt, type StatefulBolt } from '../api/index.js';
+import type { KeyValueState, StateKey } from '../state/index.js';
+import type { Value } from '../tuple/index.js';
+import type { Config, TopologyConfig } from '../config/index.js';
+import type { Fields, Tuple, Values } from '../tuple/index.js';
+import { emitAnchored, emitAnchors, emitStream, emitValues, type Anchors, type OutputCollector } from '../api/index.js';
+import { StreamDeclarations, type Bolt, type OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
 import { WindowAnchors } from './anchoring.js';
-import { toLateTupleValue } from './late-tuple.js';
-import type { TupleWindow } from './tuple-window.js';
-import { declareWindowStreams, isEventTime, windowComponentConfig, windowSettingsProblems } from './validation.js';
+import { toLateTupleValue } from '../api/index.js';
+import type { TupleWindow } from '../api/index.js';
+import { declareWindowStreams, isEventTime, windowComponentConfig, windowSettingsProblems } from '../api/index.js';
 import { WindowState, type WindowView } from './window-state.js';
-import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from './windowed-bolt.js';
+import type { TimestampExtractor, WindowedBolt, WindowedOutputCollector } from '../api/index.js';
 
 /** Emits of a windowed bolt: anchored to the new tuples of the window being executed, by default. */
 class WindowCollector implements WindowedOutputCollector {
@@ -46,31 +46,19 @@ class WindowCollector implements WindowedOutputCollector {
     return (this.anchors ??= WindowAnchors.plan(this.view.getNew()));
   }
 
+  // Emits without anchors are anchored to the window's new tuples; explicit anchors pass through.
   emit(a: Values | Anchors | string, b?: Values | Anchors, c?: Values): number[] {
-    switch (arguments.length) {
-      case 1:
-        return this.windowAnchors(DEFAULT_STREAM).emit(this.out, DEFAULT_STREAM, a as Values);
-      case 2:
-        return typeof a === 'string'
-          ? this.windowAnchors(a).emit(this.out, a, b as Values)
-          : this.out.emit(a as Anchors, b as Values);
-      default:
-        return this.out.emit(a as string, b as Anchors, c as Values);
-    }
+    const n = arguments.length;
+    const stream = emitStream(n, a);
+    if (emitAnchored(n, a)) return this.out.emit(stream, emitAnchors(n, a, b), emitValues(n, a, b, c));
+    return this.windowAnchors(stream).emit(this.out, stream, emitValues(n, a, b, c));
   }
 
   emitDirect(taskId: number, a: Values | Anchors | string, b?: Values | Anchors, c?: Values): void {
-    switch (arguments.length) {
-      case 2:
-        this.windowAnchors(DEFAULT_STREAM).emitDirect(this.out, taskId, DEFAULT_STREAM, a as Values);
-        return;
-      case 3:
-        if (typeof a === 'string') this.windowAnchors(a).emitDirect(this.out, taskId, a, b as Values);
-        else this.out.emitDirect(taskId, a as Anchors, b as Values);
-        return;
-      default:
-        this.out.emitDirect(taskId, a as string, b as Anchors, c as Values);
-    }
+    const n = arguments.length - 1;
+    const stream = emitStream(n, a);
+    if (emitAnchored(n, a)) this.out.emitDirect(taskId, stream, emitAnchors(n, a, b), emitValues(n, a, b, c));
+    else this.windowAnchors(stream).emitDirect(this.out, taskId, stream, emitValues(n, a, b, c));
   }
 
   reportError(error: unknown): void {

@@ -1,18 +1,17 @@
 import { realClock, type Clock, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
-import { CHECKPOINT_STREAM, type TopologySpec } from '../protocol/index.js';
+import { CHECKPOINT_STREAM } from '../protocol/index.js';
 import {
   decodeValue,
   encodeKey,
   encodeValue,
   openStateStore,
   stateNamespace,
-  validateStateConfig,
   type StateStore,
 } from '../state/index.js';
-import type { SpoutOutputCollector } from './collectors.js';
-import type { Spout } from './components.js';
-import type { TopologyContext } from './context.js';
+import type { SpoutOutputCollector } from '../api/index.js';
+import type { Spout } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
 
 /** What a checkpoint tuple asks of the bolts (Storm's `CheckPointState.Action`). */
 export type CheckpointAction = 'PREPARE' | 'COMMIT' | 'ROLLBACK' | 'INITSTATE';
@@ -206,9 +205,4 @@ export class CheckpointSpout implements Spout {
     await this.saving;
     await this.store?.close();
   }
-}
-
-/** Checks the configuration of a topology with stateful bolts; see {@link validateStateConfig}. */
-export function validateCheckpointing(spec: TopologySpec, config: TopologyConfig): void {
-  if (Object.values(spec.components).some((c) => c.stateful === true)) validateStateConfig(config);
 }

@@ -1,9 +1,9 @@
 import { isSquallError } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import type { Tuple, Values } from '../tuple/index.js';
-import type { BasicOutputCollector, OutputCollector } from './collectors.js';
-import type { BasicBolt, Bolt, OutputFieldsDeclarer } from './components.js';
-import type { TopologyContext } from './context.js';
+import { emitStream, emitValues, type BasicOutputCollector, type OutputCollector } from '../api/index.js';
+import type { BasicBolt, Bolt, OutputFieldsDeclarer } from '../api/index.js';
+import type { TopologyContext } from '../api/index.js';
 
 /** Anchors every emit to the input being executed. */
 class BasicCollector implements BasicOutputCollector {
@@ -13,12 +13,13 @@ class BasicCollector implements BasicOutputCollector {
   ) {}
 
   emit(a: string | Values, b?: Values): number[] {
-    return typeof a === 'string' ? this.out.emit(a, this.input, b ?? []) : this.out.emit(this.input, a);
+    const n = arguments.length;
+    return this.out.emit(emitStream(n, a), this.input, emitValues(n, a, b, undefined));
   }
 
   emitDirect(taskId: number, a: string | Values, b?: Values): void {
-    if (typeof a === 'string') this.out.emitDirect(taskId, a, this.input, b ?? []);
-    else this.out.emitDirect(taskId, this.input, a);
+    const n = arguments.length - 1;
+    this.out.emitDirect(taskId, emitStream(n, a), this.input, emitValues(n, a, b, undefined));
   }
 
   resetTimeout(): void {
