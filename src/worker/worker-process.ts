@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +33,21 @@ export interface WorkerOptions {
 /** The component name under which a worker reports that it cannot start (`squall list` shows it). */
 export const WORKER_COMPONENT = '__worker';
 
+/** Where refused batches are reported (`squall list` shows it beside the components' errors). */
+export const TRANSPORT_COMPONENT = '__transport';
+
+/** The TCP endpoint to bind for `host` (a name is resolved to its address; ZeroMQ binds addresses). */
+async function bindEndpoint(host: string, port: number): Promise<string> {
+  let address: string;
+  let family: number;
+  try {
+    ({ address, family } = await lookup(host));
+  } catch (err) {
+    throw new ClusterError(`cannot resolve this worker's advertised host '${host}' to bind port ${port}: ${describe(err)}`, { cause: err });
+  }
+  return family === 6 ? `tcp://[${address}]:${port}` : `tcp://${address}:${port}`;
+}
+
 function endpointOf(slot: WorkerSlot): string {
   return `tcp://${slot.host}:${slot.port}`;
 }
@@ -62,6 +78,9 @@ export class Worker {
   /** How many of the runtime's reported errors went to the cluster already. */
   private errorsSent = 0;
   private logger: Logger = new ConsoleLogger('info');
+  /** Batches refused on the port since the last report, and the last reason. */
+  private refusedUnreported = 0;
+  private lastRefusal = '';
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -134,8 +153,10 @@ export class Worker {
     const streams = (this.streams = new StreamTable(runtime.plan));
     this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, streams, (task, t) => runtime.receive(task, t)), {
       paused: () => runtime.inboundFull(),
+      onRefused: (err) => this.refused(err),
     });
-    await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
+    // Only the address the cluster advertises for this slot, not every interface of the machine.
+    await this.receiver.bind(await bindEndpoint(mine.host, o.port));
     await runtime.start(record.status === 'ACTIVE');
     this.startedAt = Date.now();
     logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'`);
@@ -255,6 +276,19 @@ export class Worker {
     for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch);
   }
 
+  /** Batches refused on this worker's port so far (garbage, or a peer on another topology version). */
+  get refusedBatches(): number {
+    return this.receiver?.refused ?? 0;
+  }
+
+  /** Counts a refused batch; the first of a run is logged at once, the rest with the next heartbeat. */
+  private refused(err: unknown): void {
+    this.lastRefusal = describe(err);
+    if (this.refusedUnreported++ === 0) {
+      this.logger.log('warn', `worker ${this.options.supervisor}:${this.options.port} refused a batch on its port: ${this.lastRefusal}`);
+    }
+  }
+
   /** Publishes errors reported since the last heartbeat, grouped per component. */
   private async sendErrors(): Promise<void> {
     const runtime = this.runtime;
@@ -271,6 +305,14 @@ export class Worker {
       else list.push(e);
     }
     const host = this.options.host ?? os.hostname();
+    if (this.refusedUnreported > 0) {
+      // Not any component's fault: reported under the transport, with the count.
+      const n = this.refusedUnreported;
+      this.refusedUnreported = 0;
+      const message = `refused ${n} batch(es) received on port ${this.options.port} (${this.refusedBatches} since the worker started); the last: ${this.lastRefusal}`;
+      if (n > 1) this.logger.log('warn', `worker ${this.options.supervisor}:${this.options.port} ${message}`);
+      byComponent.set(TRANSPORT_COMPONENT, [{ component: TRANSPORT_COMPONENT, task: -1, message, time: Date.now() }]);
+    }
     for (const [component, errors] of byComponent) {
       await state.reportErrors(
         this.options.topology,
