@@ -108,9 +108,10 @@ describe('ZeroMQ batch transport', () => {
     const r = new BatchReceiver((b) => received.push(Buffer.from(b).toString()), {
       curve: {
         keys: server,
-        authorize: async (key) => {
+        // Asynchronous, as a worker's is when it reads keys from NATS.
+        authorize: (key) => {
           asked.push(key);
-          return key === worker.publicKey;
+          return Promise.resolve(key === worker.publicKey);
         },
       },
       onRefusedPeer: (reason) => refusedPeers.push(reason),
