@@ -1,9 +1,9 @@
 import { Packr } from 'msgpackr';
-import { describe } from '../common/index.js';
+import { InvalidTupleError, describe } from '../common/index.js';
 import type { TopologyPlan } from '../executor/index.js';
 import { TransportError } from '../transport/index.js';
 import type { Fields } from '../tuple/index.js';
-import { TupleImpl, type Value } from '../tuple/index.js';
+import { TupleImpl, unserializableReason, type Value } from '../tuple/index.js';
 
 /**
  * The wire format of tuples between workers: one msgpack array per batch (positional, no msgpackr
@@ -71,11 +71,35 @@ export class TupleBatch {
     this.items.push(destTask, t.sourceTask, this.table.indexOf(t), t.anchors, t.values);
   }
 
-  /** The encoded batch; the collector is empty afterwards. */
-  take(): Uint8Array {
-    const bytes = packr.pack(this.items);
+  /**
+   * The encoded batch; the collector is empty afterwards. When a value cannot be encoded (circular,
+   * too deep, a bigint beyond 64 bits...), the tuples holding one are left out and each handed to
+   * `refused` with an InvalidTupleError naming its component, stream and the value's path; their
+   * trees time out and replay. Only a failed batch is looked at tuple by tuple.
+   */
+  take(refused: (task: number, error: InvalidTupleError) => void = () => undefined): Uint8Array {
+    const items = this.items;
     this.items = [this.table.streams.length];
-    return bytes;
+    try {
+      return packr.pack(items);
+    } catch {
+      const kept: unknown[] = [items[0]];
+      for (let i = 1; i < items.length; i += FIELDS_PER_TUPLE) {
+        const values = items[i + 4] as Value[];
+        const s = this.table.streams[items[i + 2] as number];
+        let reason = unserializableReason(values, 'values');
+        if (reason === undefined) {
+          try {
+            packr.pack(values);
+          } catch (err) {
+            reason = describe(err);
+          }
+        }
+        if (reason === undefined) kept.push(...items.slice(i, i + FIELDS_PER_TUPLE));
+        else refused(items[i + 1] as number, new InvalidTupleError(s?.component ?? '?', s?.stream ?? '?', `cannot be serialized: ${reason}`));
+      }
+      return packr.pack(kept);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterError, ClusterState, decodePackage, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, describe, type Logger } from '../common/index.js';
+import { ConsoleLogger, describe, type InvalidTupleError, type Logger } from '../common/index.js';
 import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
@@ -287,13 +287,18 @@ export class Worker {
     let batch = this.batches.get(endpoint);
     if (batch === undefined) this.batches.set(endpoint, (batch = new TupleBatch(this.streams as StreamTable)));
     batch.add(task, tuple);
-    if (batch.size >= batchSize) this.send(endpoint, batch.take());
+    if (batch.size >= batchSize) this.send(endpoint, batch.take(this.refusedValue));
     else if (!this.flushScheduled) {
       // Whatever the executors emit in this turn travels together.
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
   }
+
+  /** A tuple for another worker whose values cannot be encoded: reported as its component's error. */
+  private readonly refusedValue = (task: number, error: InvalidTupleError): void => {
+    this.runtime?.reportError(error.component, task, error);
+  };
 
   /** Sends one encoded batch to the worker at `endpoint`. */
   private send(endpoint: string, bytes: Uint8Array): void {
@@ -388,7 +393,7 @@ export class Worker {
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch.take());
+    for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch.take(this.refusedValue));
   }
 
   /** Batches refused on this worker's port so far (garbage, or a peer on another topology version). */

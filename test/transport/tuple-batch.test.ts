@@ -95,4 +95,37 @@ describe('tuple batches between workers', () => {
       expect(delivered).toEqual([]);
     }
   });
+
+  it('leaves out tuples whose values cannot travel, naming component, stream and value path, and sends the rest', () => {
+    const b = new TopologyBuilder();
+    b.setSpout('s', S);
+    const topology = b.createTopology();
+    const plan = new TopologyPlan('t', topology, topology.config);
+    const fields = plan.streamFields('s', 'default')!;
+    const table = new StreamTable(plan);
+    const row = (first: unknown): TupleImpl => new TupleImpl([first, ...Array(8).fill(0)] as never, fields, 's', 'default', 4, []);
+    const circular: Record<string, unknown> = { id: 1 };
+    circular.self = circular;
+    let deep: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const batch = new TupleBatch(table);
+    batch.add(1, row('before'));
+    batch.add(1, row(circular));
+    batch.add(1, row(deep));
+    batch.add(1, row(-(2n ** 64n)));
+    batch.add(1, row(2n ** 64n - 1n)); // the largest unsigned 64-bit integer travels
+    const refused: [number, string, string, string][] = [];
+    const bytes = batch.take((task, e) => refused.push([task, e.component, e.stream, e.message]));
+    const got: unknown[] = [];
+    decodeTupleBatch(bytes, table, (_task, t) => got.push(t.getValue(0)));
+    expect(got).toEqual(['before', 2n ** 64n - 1n]);
+    expect(refused.map(([task, c, s]) => [task, c, s])).toEqual([
+      [4, 's', 'default'],
+      [4, 's', 'default'],
+      [4, 's', 'default'],
+    ]);
+    expect(refused[0]![3]).toMatch(/Component 's', stream 'default': cannot be serialized: values\[0\]\.self refers back to values\[0\] \(a circular value\)/);
+    expect(refused[1]![3]).toMatch(/is nested deeper than 1000 levels/);
+    expect(refused[2]![3]).toMatch(/values\[0\] is a bigint beyond 64 bits/);
+  });
 });
