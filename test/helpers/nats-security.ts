@@ -48,10 +48,13 @@ function jwt(issuer: KeyPair, subject: string, name: string, nats: Record<string
 export function makeOperatorAuth(dir: string): { config: string; credsFile: string } {
   const operator = createOperator();
   const account = createAccount();
+  // JetStream in operator mode needs a system account.
+  const system = createAccount();
   const user = createUser();
   const operatorJwt = jwt(operator, operator.getPublicKey(), 'squall-test-operator', { type: 'operator' });
   const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
   const accountJwt = jwt(operator, account.getPublicKey(), 'squall', { type: 'account', limits: unlimited });
+  const systemJwt = jwt(operator, system.getPublicKey(), 'SYS', { type: 'account', limits: { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 } });
   const userJwt = jwt(account, user.getPublicKey(), 'squall-user', { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
   const credsFile = path.join(dir, 'user.creds');
   const seed = new TextDecoder().decode(user.getSeed());
@@ -59,6 +62,12 @@ export function makeOperatorAuth(dir: string): { config: string; credsFile: stri
     credsFile,
     `-----BEGIN NATS USER JWT-----\n${userJwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`,
   );
-  const config = [`operator: ${operatorJwt}`, 'resolver: MEMORY', `resolver_preload: {\n  ${account.getPublicKey()}: ${accountJwt}\n}`, ''].join('\n');
+  const config = [
+    `operator: ${operatorJwt}`,
+    `system_account: ${system.getPublicKey()}`,
+    'resolver: MEMORY',
+    `resolver_preload: {\n  ${account.getPublicKey()}: ${accountJwt}\n  ${system.getPublicKey()}: ${systemJwt}\n}`,
+    '',
+  ].join('\n');
   return { config, credsFile };
 }
