@@ -98,7 +98,8 @@ export class Worker {
   private readonly clientKeys = new Set<string>();
   /** Batches for peers whose key is not known yet, and peers whose handshake failed (restarted with a new key?). */
   private readonly held = new Map<string, Uint8Array[]>();
-  private readonly staleKeys = new Set<string>();
+  /** Endpoint -> the peer's heartbeat time when first looked at after the failure (-1: not yet). */
+  private readonly staleKeys = new Map<string, number>();
   private keyLookup: Promise<void> | undefined;
   private lastKeyLookup = 0;
   private readonly warnedPlainPeers = new Set<string>();
@@ -210,7 +211,7 @@ export class Worker {
       this.batches.delete(endpoint);
       sender.close();
     }
-    for (const endpoint of [...this.held.keys(), ...this.staleKeys, ...this.serverKeys.keys()]) {
+    for (const endpoint of [...this.held.keys(), ...this.staleKeys.keys(), ...this.serverKeys.keys()]) {
       if (slots.has(endpoint)) continue;
       this.held.delete(endpoint);
       this.staleKeys.delete(endpoint);
@@ -317,12 +318,12 @@ export class Worker {
       sender = new BatchSender(endpoint, {
         onPeerLost: (peer) => {
           this.logger.log('warn', `lost the connection to the worker at ${peer}; replaying the tuples in flight`);
-          this.staleKeys.add(peer);
+          this.staleKeys.set(peer, -1);
           this.runtime?.failAllPending();
         },
         ...(curve === undefined || serverKey === undefined
           ? {}
-          : { curve: { keys: curve, serverKey }, onHandshakeFailed: (peer: string) => this.staleKeys.add(peer) }),
+          : { curve: { keys: curve, serverKey }, onHandshakeFailed: (peer: string) => this.staleKeys.set(peer, -1) }),
       });
       this.senders.set(endpoint, sender);
     }
@@ -342,16 +343,17 @@ export class Worker {
         this.lastKeyLookup = Date.now();
         const state = this.state;
         if (state === undefined || this.stopping !== undefined) return;
-        const bySlot = new Map<string, string | undefined>();
+        const bySlot = new Map<string, { key: string | undefined; time: number }>();
         for (const h of await state.liveWorkers()) {
           if (h.topology !== this.options.topology) continue;
           const key = typeof h.curveKey === 'string' ? h.curveKey : undefined;
-          bySlot.set(`${h.supervisor}.${h.port}`, key);
+          bySlot.set(`${h.supervisor}.${h.port}`, { key, time: h.time });
           if (key !== undefined) this.clientKeys.add(key);
         }
         for (const [endpoint, slot] of this.slotOfEndpoint) {
-          if (!bySlot.has(`${slot.supervisor}.${slot.port}`)) continue;
-          const key = bySlot.get(`${slot.supervisor}.${slot.port}`);
+          const beat = bySlot.get(`${slot.supervisor}.${slot.port}`);
+          if (beat === undefined) continue;
+          const key = beat.key;
           if (key === undefined) {
             if (!this.warnedPlainPeers.has(endpoint)) {
               this.warnedPlainPeers.add(endpoint);
@@ -360,6 +362,13 @@ export class Worker {
             continue;
           }
           const known = this.serverKeys.get(endpoint);
+          const stale = this.staleKeys.get(endpoint);
+          // The same key in a later heartbeat (by the peer's own clock): the same process, so the
+          // failure was a passing one and the sender goes on as it is.
+          if (known === key && stale !== undefined) {
+            if (stale === -1) this.staleKeys.set(endpoint, beat.time);
+            else if (beat.time > stale) this.staleKeys.delete(endpoint);
+          }
           if (known !== key) {
             this.serverKeys.set(endpoint, key);
             this.staleKeys.delete(endpoint);
