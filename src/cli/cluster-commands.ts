@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { ClusterState, MAX_PACKAGE_BYTES, describeSkipped, encodePackage, packTopology } from '../cluster/index.js';
+import { ClusterClient, MAX_PACKAGE_BYTES, describeSkipped, encodePackage, packTopology } from '../cluster/index.js';
 import { describe } from '../common/index.js';
 import type { ClusterListing } from '../coordinator/index.js';
 import type { ApiOperation } from '../protocol/cluster-records.js';
@@ -25,9 +25,9 @@ class CommandFailed extends Error {
   }
 }
 
-async function withCluster<T>(command: string, args: ClusterArgs, run: (state: ClusterState) => Promise<T>): Promise<void> {
+async function withCluster<T>(command: string, args: ClusterArgs, run: (state: ClusterClient) => Promise<T>): Promise<void> {
   try {
-    const state = await ClusterState.connect({ ...connectOptionsOf(daemonConfigOf(args)), name: `squall ${command}` });
+    const state = await ClusterClient.connect({ ...connectOptionsOf(daemonConfigOf(args)), name: `squall ${command}` });
     try {
       await run(state);
     } finally {
@@ -40,7 +40,7 @@ async function withCluster<T>(command: string, args: ClusterArgs, run: (state: C
 }
 
 /** Asks the coordinator; an error reply becomes a CommandFailed with the matching exit code. */
-async function ask(state: ClusterState, op: ApiOperation, args: Record<string, unknown>): Promise<unknown> {
+async function ask(state: ClusterClient, op: ApiOperation, args: Record<string, unknown>): Promise<unknown> {
   const reply = await state.request(op, args);
   if (!reply.ok) throw new CommandFailed(reply.error?.message ?? 'the coordinator refused', exitCodeOf(undefined, reply.error?.code));
   return reply.result;
@@ -207,7 +207,7 @@ interface KillArgs extends NameArgs {
 }
 
 /** Polls the listing until `done` holds for the topology, or the deadline passes. */
-async function waitFor(state: ClusterState, name: string, done: (t: ClusterListing['topologies'][number] | undefined) => boolean, timeoutMs: number): Promise<boolean> {
+async function waitFor(state: ClusterClient, name: string, done: (t: ClusterListing['topologies'][number] | undefined) => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const listing = (await ask(state, 'list', {})) as ClusterListing;

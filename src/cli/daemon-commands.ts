@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ConsoleLogger, describe } from '../common/index.js';
+import { natsAuthEnabled } from '../config/index.js';
 import { Coordinator } from '../coordinator/index.js';
 import { Supervisor } from '../supervisor/index.js';
 import { connectOptionsOf, daemonConfigOf, exitCodeOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
@@ -68,8 +69,10 @@ export const supervisorCommand: CommandModule<object, SupervisorArgs> = {
   handler: async (args) => {
     await runDaemon('supervisor', async () => {
       const c = daemonConfigOf(args, { 'supervisor.id': args.id, 'supervisor.host': args.host, 'supervisor.slots': args.slots, 'supervisor.dir': args.dir });
+      const cluster = connectOptionsOf(c);
       const supervisor = new Supervisor({
-        cluster: connectOptionsOf(c),
+        cluster,
+        curve: c['transport.curve'] === 'on' || (c['transport.curve'] === 'auto' && natsAuthEnabled(cluster)),
         slots: c['supervisor.slots'],
         workerTimeoutMs: c['supervisor.worker.timeout.secs'] * 1000,
         workerStartTimeoutMs: c['supervisor.worker.start.timeout.secs'] * 1000,

@@ -1,10 +1,10 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
-import { natsAuthOptions, type NatsAuth } from '../config/index.js';
+import type { NatsAuth } from '../config/index.js';
+import { natsConnectionAuth } from '../config/nats-connect.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -32,12 +32,10 @@ export class ClusterError extends SquallError {
   }
 }
 
-/** Where NATS is and how to log in (user/pass, token, TLS from NatsAuth; or a creds file). */
+/** Where NATS is and how to log in (user/pass, token, a creds file, TLS: NatsAuth). */
 export interface ClusterConnectOptions extends NatsAuth {
   /** NATS URLs; default `SQUALL_NATS` or nats://127.0.0.1:4222. */
   readonly servers?: string | readonly string[];
-  /** A NATS credentials file (JWT + nkey seed), as `nsc` writes it. */
-  readonly credsFile?: string;
   /** Heartbeats older than this are gone (the bucket's TTL). @defaultValue 10000 */
   readonly heartbeatTtlMs?: number;
   /** A leader that stops renewing loses the lease after this long. @defaultValue 4000 */
@@ -58,6 +56,47 @@ export function natsServers(servers?: string | readonly string[]): string[] {
   const raw = servers ?? process.env.SQUALL_NATS ?? DEFAULT_NATS_URL;
   const list = typeof raw === 'string' ? raw.split(',') : [...raw];
   return list.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** A NATS connection as `options` say, reconnecting forever; a clear error when NATS is not reached. */
+export async function connectNats(options: ClusterConnectOptions): Promise<NatsConnection> {
+  const servers = natsServers(options.servers);
+  try {
+    return await connect({ servers, name: options.name ?? 'squall', maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectionAuth(options) });
+  } catch (err) {
+    throw new ClusterError(`cannot reach NATS at ${servers.join(', ')}: ${describe(err)}`, { cause: err });
+  }
+}
+
+/**
+ * One request to the leading coordinator on `<prefix>.api.<op>`, with clear errors when none
+ * answers, it is too slow, or NATS refuses this user the operation's subject.
+ */
+export async function requestApi(
+  nc: NatsConnection,
+  prefix: string,
+  servers: readonly string[],
+  op: ApiOperation,
+  args: Record<string, unknown>,
+  timeoutMs = 30_000,
+): Promise<ApiReply> {
+  const subject = `${prefix}.api.${op}`;
+  try {
+    const msg = await nc.request(subject, encodeRecord('request', { v: 1, op, args }), { timeout: timeoutMs });
+    return decodeRecord('reply', msg.data);
+  } catch (err) {
+    const text = describe(err);
+    if (/permissions violation/i.test(text)) {
+      throw new ClusterError(`NATS does not let this user ${op} (no permission to publish to ${subject}, or to receive the reply): ${text}`, { cause: err });
+    }
+    if (/no responders/i.test(text) || (err as { isNoResponders?: () => boolean }).isNoResponders?.() === true) {
+      throw new ClusterError(`no coordinator answers on ${subject} (NATS at ${servers.join(', ')} is reachable; start one with \`squall coordinator\`)`, {
+        cause: err,
+      });
+    }
+    if (/timeout/i.test(text)) throw new ClusterError(`the coordinator did not answer ${op} within ${timeoutMs / 1000} s`, { cause: err });
+    throw err;
+  }
 }
 
 const LEADER_KEY = 'leader';
@@ -112,28 +151,7 @@ export class ClusterState {
   /** Connects and opens (creating when missing) the buckets. */
   static async connect(options: ClusterConnectOptions = {}): Promise<ClusterState> {
     const servers = natsServers(options.servers);
-    const connectOptions: NodeConnectionOptions = {
-      servers,
-      name: options.name ?? 'squall',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      ...natsAuthOptions(options),
-    };
-    if (options.credsFile !== undefined) {
-      let creds: Uint8Array;
-      try {
-        creds = readFileSync(options.credsFile);
-      } catch (err) {
-        throw new ClusterError(`cannot read the NATS credentials file ${options.credsFile}: ${describe(err)}`, { cause: err });
-      }
-      connectOptions.authenticator = credsAuthenticator(creds);
-    }
-    let nc: NatsConnection;
-    try {
-      nc = await connect(connectOptions);
-    } catch (err) {
-      throw new ClusterError(`cannot reach NATS at ${servers.join(', ')}: ${describe(err)}`, { cause: err });
-    }
+    const nc = await connectNats(options);
     try {
       const kvm = new Kvm(nc);
       const prefix = options.bucketPrefix ?? 'squall';
@@ -359,16 +377,23 @@ export class ClusterState {
   }
 
   /**
-   * Serves the API (the leading coordinator does). Every request is decoded and validated before
-   * the handler sees it; a handler's thrown error becomes an error reply with its code.
+   * Serves the API (the leading coordinator does). The operation is the subject's last token, so
+   * NATS subject permissions decide who may do what: a request whose body names another operation
+   * than its subject is refused. Every request is decoded and validated before the handler sees
+   * it; a handler's thrown error becomes an error reply with its code.
    */
   serveApi(handler: (request: ApiRequest) => Promise<unknown>): Subscription {
+    const subjectPrefix = this.apiSubject('*').slice(0, -1);
     return this.connection.subscribe(this.apiSubject('*'), {
       callback: (err, msg) => {
         if (err !== null) return;
         const answer = async (): Promise<ApiReply> => {
           try {
+            const op = msg.subject.slice(subjectPrefix.length);
             const request = decodeRecord('request', msg.data);
+            if (request.op !== op) {
+              throw new ClusterError(`refused a request on ${msg.subject} whose body names the operation '${request.op}': an operation is asked on its own subject`);
+            }
             return { v: 1, ok: true, result: await handler(request) };
           } catch (e) {
             const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'CLUSTER';
@@ -381,23 +406,10 @@ export class ClusterState {
   }
 
   /** Sends a request to the leading coordinator; a clear error when none answers. */
-  async request(op: ApiOperation, args: Record<string, unknown>, timeoutMs = 30_000): Promise<ApiReply> {
-    const subject = this.apiSubject(op);
-    try {
-      const msg = await this.connection.request(subject, encodeRecord('request', { v: 1, op, args }), { timeout: timeoutMs });
-      return decodeRecord('reply', msg.data);
-    } catch (err) {
-      const text = describe(err);
-      if (/no responders/i.test(text) || (err as { isNoResponders?: () => boolean }).isNoResponders?.() === true) {
-        throw new ClusterError(
-          `no coordinator answers on ${subject} (NATS at ${this.servers.join(', ')} is reachable; start one with \`squall coordinator\`)`,
-          { cause: err },
-        );
-      }
-      if (/timeout/i.test(text)) throw new ClusterError(`the coordinator did not answer ${op} within ${timeoutMs / 1000} s`, { cause: err });
-      throw err;
-    }
+  request(op: ApiOperation, args: Record<string, unknown>, timeoutMs = 30_000): Promise<ApiReply> {
+    return requestApi(this.connection, this.prefix, this.servers, op, args, timeoutMs);
   }
+
 
   // --- leadership
 

@@ -38,9 +38,11 @@ export interface DaemonConfig {
   'supervisor.worker.start.timeout.secs': number;
   /** Node.js options of worker processes (Storm's worker.childopts), e.g. heap sizes or `--cpu-prof`. */
   'supervisor.worker.node.args': string[];
+  /** ZeroMQ CURVE between workers: `auto` turns it on when NATS logs in (user, token, creds or client certificate). */
+  'transport.curve': 'auto' | 'on' | 'off';
 }
 
-type Kind = 'string' | 'strings' | 'args' | 'ports' | 'seconds';
+type Kind = 'string' | 'strings' | 'args' | 'ports' | 'seconds' | 'switch';
 
 const SCHEMA: Record<keyof DaemonConfig, { kind: Kind; env?: string; default?: unknown }> = {
   'nats.servers': { kind: 'strings', env: 'SQUALL_NATS', default: ['nats://127.0.0.1:4222'] },
@@ -65,6 +67,7 @@ const SCHEMA: Record<keyof DaemonConfig, { kind: Kind; env?: string; default?: u
   'supervisor.worker.start.timeout.secs': { kind: 'seconds', default: 60 },
   // A young generation sized for streams of short-lived tuples, as a JVM worker gets a tuned heap.
   'supervisor.worker.node.args': { kind: 'args', env: 'SQUALL_WORKER_NODE_ARGS', default: ['--max-semi-space-size=32'] },
+  'transport.curve': { kind: 'switch', env: 'SQUALL_CURVE', default: 'auto' },
 };
 
 export const DAEMON_CONFIG_KEYS = Object.keys(SCHEMA) as (keyof DaemonConfig)[];
@@ -94,6 +97,11 @@ function convert(key: string, kind: Kind, value: unknown, where: string): unknow
       if (out.length === 0 || out.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) bad('must be ports from 1 to 65535');
       if (new Set(out).size !== out.length) bad('lists a port twice');
       return out;
+    }
+    case 'switch': {
+      const v = typeof value === 'boolean' ? (value ? 'on' : 'off') : value;
+      if (v !== 'auto' && v !== 'on' && v !== 'off') bad('must be auto, on or off');
+      return v;
     }
     case 'seconds': {
       const n = typeof value === 'string' ? Number(value) : value;

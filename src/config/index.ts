@@ -2,5 +2,5 @@ export { validateConfig, defaultConfig, configKeys, ackerCount } from './topolog
 export type { TopologyConfig, Config, TridentMetadataConfig } from './topology-config.js';
 export { loadDaemonConfig, DAEMON_CONFIG_KEYS } from './daemon-config.js';
 export type { DaemonConfig, DaemonConfigSources } from './daemon-config.js';
-export { natsAuthOptions } from './nats-auth.js';
+export { natsAuthEnabled, natsAuthOptions } from './nats-auth.js';
 export type { NatsAuth } from './nats-auth.js';

@@ -380,6 +380,11 @@ export class WorkerRuntime {
     return this.totalErrors;
   }
 
+  /** Reports an error of a task found outside its executor (e.g. its tuple could not be sent to another worker). */
+  reportError(component: string, task: number, error: unknown): void {
+    this.recordError(component, task, error);
+  }
+
   private recordError(component: string, task: number, error: unknown): void {
     const message = describe(error);
     this.totalErrors++;

@@ -64,6 +64,8 @@ export interface WorkerHeartbeat {
   readonly time: number;
   /** Counters per component since the worker started. */
   readonly stats: Readonly<Record<string, { readonly emitted: number; readonly acked: number; readonly failed: number; readonly executed: number }>>;
+  /** CURVE public key (Z85) of the worker's data-plane port, when the cluster runs CURVE. */
+  readonly curveKey?: string;
 }
 
 /** The last errors reported by one component of a topology (Storm keeps ten per component). */

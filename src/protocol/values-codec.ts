@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import { SquallError } from '../common/index.js';
-import type { Value } from '../tuple/index.js';
+import { unserializableReason, type Value } from '../tuple/index.js';
 
 /**
  * The encoding of tuple values whenever they leave a process: plain positional msgpack (no
@@ -13,9 +13,9 @@ export function encodeValues(values: readonly Value[]): Uint8Array {
   try {
     return packr.pack(values);
   } catch (err) {
-    throw new SquallError('SERIALIZATION', `cannot serialize tuple values: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    // Say which value, and why, rather than msgpackr's words (or a stack overflow).
+    const reason = unserializableReason(values, 'values') ?? (err instanceof Error ? err.message : String(err));
+    throw new SquallError('SERIALIZATION', `cannot serialize tuple values: ${reason}`, { cause: err });
   }
 }
 

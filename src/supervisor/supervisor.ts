@@ -22,6 +22,11 @@ export interface SupervisorOptions {
   readonly workerMain?: string;
   /** Node.js options for worker processes (Storm's worker.childopts). */
   readonly workerNodeArgs?: readonly string[];
+  /**
+   * ZeroMQ CURVE between workers (each worker's port takes batches only from its topology's
+   * workers). Every supervisor of a cluster must agree. @defaultValue false
+   */
+  readonly curve?: boolean;
   /** Heartbeat and reconcile period. @defaultValue 1000 */
   readonly tickMs?: number;
   /** A worker that has not beaten for this long is killed and restarted. @defaultValue 10000 */
@@ -109,7 +114,7 @@ export class Supervisor {
     this.state = await ClusterState.connect({ ...this.options.cluster, name: `supervisor ${this.id}` });
     this.state.onSkippedRecord = (r) => this.logger.log('warn', `supervisor ${this.id}: skipping ${describeSkipped(r)}`);
     await this.loop.start();
-    this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}`);
+    this.logger.log('info', `supervisor ${this.id} on ${this.host} with slots ${this.slots.join(', ')}${this.options.curve === true ? ', CURVE between workers' : ''}`);
   }
 
   /** Stops every worker (each drains first) and leaves the cluster at once. */
@@ -186,7 +191,7 @@ export class Supervisor {
     const cluster = this.options.cluster ?? {};
     const child = spawn(
       process.execPath,
-      [...(this.options.workerNodeArgs ?? []), this.workerMain(), '--topology', topology, '--supervisor', this.id, '--port', String(port), '--host', this.host, '--code-dir', codeDir],
+      [...(this.options.workerNodeArgs ?? []), this.workerMain(), '--topology', topology, '--supervisor', this.id, '--port', String(port), '--host', this.host, '--code-dir', codeDir, ...(this.options.curve === true ? ['--curve'] : [])],
       {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         env: { ...process.env, SQUALL_WORKER_CLUSTER: JSON.stringify({ ...cluster, servers: natsServers(cluster.servers) }) },

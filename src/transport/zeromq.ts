@@ -1,5 +1,6 @@
 import { Pull, Push } from 'zeromq';
 import { SquallError, describe } from '../common/index.js';
+import { zapHandler, type CurveAuthorizer, type CurveKeyPair } from './curve.js';
 
 /**
  * The data plane between workers: each worker binds one PULL socket on its slot and keeps a PUSH
@@ -20,6 +21,19 @@ export interface BatchReceiverOptions {
   readonly paused?: () => boolean;
   /** Batches ZeroMQ holds for this receiver before senders must wait. @defaultValue 64 */
   readonly highWaterMark?: number;
+  /**
+   * Called with what `onBatch` threw for a batch (anything on the port is untrusted: garbage, a
+   * peer on another topology version): the batch is counted in `refused` and receiving goes on.
+   * @defaultValue the error is only counted
+   */
+  readonly onRefused?: (error: unknown, batch: Uint8Array) => void;
+  /**
+   * CURVE: the receiver is a CURVE server with `keys`; plain clients fail the handshake, and a CURVE
+   * client delivers only when `authorize` accepts its public key. @defaultValue plain (no CURVE)
+   */
+  readonly curve?: { readonly keys: CurveKeyPair; readonly authorize: CurveAuthorizer };
+  /** Called when a client fails the handshake (no CURVE, a wrong server key, or not authorized). */
+  readonly onRefusedPeer?: (reason: string, address: string) => void;
 }
 
 /** Receives batches on a bound endpoint and hands each to `onBatch`, in arrival order. */
@@ -28,21 +42,42 @@ export class BatchReceiver {
   private closed = false;
   private loop: Promise<void> | undefined;
   endpoint = '';
+  /** Batches `onBatch` refused (threw for) so far. */
+  refused = 0;
+  /** Handshakes failed so far (clients that may not deliver here). */
+  refusedPeers = 0;
+  private zapDomain: string | undefined;
 
   constructor(
     private readonly onBatch: (batch: Uint8Array) => void,
     private readonly options: BatchReceiverOptions = {},
   ) {
     this.socket = new Pull({ receiveHighWaterMark: options.highWaterMark ?? 64 });
+    const onRefusedPeer = options.onRefusedPeer;
+    for (const type of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
+      this.socket.events.on(type, (e) => {
+        this.refusedPeers++;
+        onRefusedPeer?.(`${type.slice('handshake:error:'.length)} failure: ${e.error.message}`, e.address);
+      });
+    }
   }
 
   /**
-   * Binds (e.g. `tcp://0.0.0.0:6700`) and starts receiving. A worker restarted on its slot may
+   * Binds (e.g. `tcp://10.0.0.5:6700`, or `tcp://[::1]:6700`) and starts receiving. A worker restarted on its slot may
    * find the port still held for a moment by the one it replaces, so "address in use" is retried
    * for up to `retryMs`.
    */
   async bind(endpoint: string, retryMs = 5000): Promise<string> {
     const deadline = Date.now() + retryMs;
+    if (endpoint.startsWith('tcp://[')) this.socket.ipv6 = true;
+    const curve = this.options.curve;
+    if (curve !== undefined && this.zapDomain === undefined) {
+      this.socket.curveServer = true;
+      this.socket.curveSecretKey = curve.keys.secretKey;
+      this.socket.curvePublicKey = curve.keys.publicKey;
+      this.zapDomain = await zapHandler.register(curve.authorize);
+      this.socket.zapDomain = this.zapDomain;
+    }
     for (;;) {
       try {
         await this.socket.bind(endpoint);
@@ -62,12 +97,20 @@ export class BatchReceiver {
 
   private async receive(): Promise<void> {
     const paused = this.options.paused;
+    const onRefused = this.options.onRefused;
     try {
       while (!this.closed) {
         // Backpressure: leave batches in ZeroMQ while the executors here are full.
         while (paused?.() === true && !this.closed) await new Promise((r) => setTimeout(r, 1));
         const [frame] = await this.socket.receive();
-        if (frame !== undefined) this.onBatch(frame);
+        if (frame === undefined) continue;
+        // One try per batch, not per tuple: a bad batch is refused whole and the loop goes on.
+        try {
+          this.onBatch(frame);
+        } catch (err) {
+          this.refused++;
+          onRefused?.(err, frame);
+        }
       }
     } catch (err) {
       if (!this.closed) throw new TransportError(`receiving on ${this.endpoint} failed: ${describe(err)}`, { cause: err });
@@ -87,6 +130,7 @@ export class BatchReceiver {
       }
     }
     this.socket.close();
+    if (this.zapDomain !== undefined) zapHandler.unregister(this.zapDomain);
     await this.loop?.catch(() => undefined);
   }
 }
@@ -101,6 +145,10 @@ export interface BatchSenderOptions {
    * whatever was in flight there is lost. ZeroMQ goes on reconnecting by itself.
    */
   readonly onPeerLost?: (endpoint: string) => void;
+  /** CURVE: this sender's keypair and the receiver's public key. @defaultValue plain (no CURVE) */
+  readonly curve?: { readonly keys: CurveKeyPair; readonly serverKey: string };
+  /** Called when the receiver refuses the handshake (e.g. it restarted with a new key); ZeroMQ keeps retrying. */
+  readonly onHandshakeFailed?: (endpoint: string, reason: string) => void;
 }
 
 /**
@@ -123,9 +171,22 @@ export class BatchSender {
     options: BatchSenderOptions = {},
   ) {
     this.maxQueued = options.maxQueued ?? 64;
-    this.socket = new Push({ sendHighWaterMark: options.highWaterMark ?? 64, linger: 0, immediate: false });
+    const curve = options.curve;
+    this.socket = new Push({
+      sendHighWaterMark: options.highWaterMark ?? 64,
+      linger: 0,
+      immediate: false,
+      ...(curve === undefined ? {} : { curveServerKey: curve.serverKey, curvePublicKey: curve.keys.publicKey, curveSecretKey: curve.keys.secretKey }),
+    });
+    if (endpoint.startsWith('tcp://[')) this.socket.ipv6 = true;
     const onPeerLost = options.onPeerLost;
     if (onPeerLost !== undefined) this.socket.events.on('disconnect', () => onPeerLost(endpoint));
+    const onHandshakeFailed = options.onHandshakeFailed;
+    if (onHandshakeFailed !== undefined) {
+      for (const type of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
+        this.socket.events.on(type, (e) => onHandshakeFailed(endpoint, e.error.message));
+      }
+    }
     this.socket.connect(endpoint);
   }
 

@@ -1,7 +1,8 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describe } from '../common/index.js';
-import { natsAuthOptions, type NatsAuth } from '../config/index.js';
+import type { NatsAuth } from '../config/index.js';
+import { natsConnectionAuth } from '../config/nats-connect.js';
 import type { Value, Values } from '../tuple/index.js';
 import { TridentError } from './errors.js';
 import type { TransactionAttempt, TridentCollector } from './operations.js';
@@ -66,7 +67,7 @@ class JetStreamSource implements PartitionedSource {
           name: 'squall-trident-spout',
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,
-          ...natsAuthOptions(this.options),
+          ...natsConnectionAuth(this.options),
         });
         return { nc, js: jetstream(nc) };
       } catch (err) {

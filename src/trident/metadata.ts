@@ -2,6 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, describe } from '../common/index.js';
 import { natsAuthOptions, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
+import { natsConnectionAuth } from '../config/nats-connect.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import type { Value } from '../tuple/index.js';
 import { TridentError } from './errors.js';
@@ -71,7 +72,7 @@ export class NatsMetadataStore implements MetadataStore {
   ) {}
 
   static async open(servers: readonly string[], bucket: string = DEFAULT_METADATA_BUCKET, auth: NatsAuth = {}): Promise<NatsMetadataStore> {
-    const poolKey = `${servers.join(',')}|${bucket}|${auth.user ?? ''}`;
+    const poolKey = `${servers.join(',')}|${bucket}|${auth.user ?? ''}|${auth.credsFile ?? ''}|${auth.tls?.certFile ?? ''}`;
     let p = natsPool.get(poolKey);
     if (p === undefined) {
       const connection = (async () => {
@@ -82,7 +83,7 @@ export class NatsMetadataStore implements MetadataStore {
             name: 'squall-trident',
             maxReconnectAttempts: -1,
             reconnectTimeWait: 250,
-            ...natsAuthOptions(auth),
+            ...natsConnectionAuth(auth),
           });
         } catch (err) {
           throw new TridentError(`cannot reach NATS at ${servers.join(', ')} for the Trident metadata: ${describe(err)}`, { cause: err });

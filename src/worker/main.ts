@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Worker process entry, started by a supervisor (or a test) by path:
- *   node dist/worker/main.js --topology <name> --supervisor <id> --port <n> [--host <h>] [--nats <url>] [--code-dir <dir>] [--bucket-prefix <p>]
+ *   node dist/worker/main.js --topology <name> --supervisor <id> --port <n> [--host <h>] [--nats <url>] [--code-dir <dir>] [--bucket-prefix <p>] [--curve]
  * A supervisor passes its NATS settings (credentials included) in the environment variable
  * SQUALL_WORKER_CLUSTER as JSON rather than on the command line, where `ps` would show them.
  * Started with an IPC channel, the worker beats over it every poll and stops when it closes (its
@@ -21,10 +21,11 @@ const { values } = parseArgs({
     nats: { type: 'string' },
     'code-dir': { type: 'string' },
     'bucket-prefix': { type: 'string' },
+    curve: { type: 'boolean' },
   },
 });
 if (values.topology === undefined || values.supervisor === undefined || values.port === undefined) {
-  process.stderr.write('usage: worker --topology <name> --supervisor <id> --port <n> [--host <h>] [--nats <url>] [--code-dir <dir>] [--bucket-prefix <p>]\n');
+  process.stderr.write('usage: worker --topology <name> --supervisor <id> --port <n> [--host <h>] [--nats <url>] [--code-dir <dir>] [--bucket-prefix <p>] [--curve]\n');
   process.exit(2);
 }
 let cluster: ClusterConnectOptions = {};
@@ -49,6 +50,7 @@ const worker = new Worker({
     ...(values.nats === undefined ? {} : { servers: values.nats }),
     ...(values['bucket-prefix'] === undefined ? {} : { bucketPrefix: values['bucket-prefix'] }),
   },
+  curve: values.curve === true,
   onBeat: () => process.send?.({ beat: Date.now() }),
   onRetired: exitWhenStopped(0),
 });

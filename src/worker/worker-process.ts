@@ -1,13 +1,14 @@
+import { lookup } from 'node:dns/promises';
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClusterError, ClusterState, decodePackage, type ClusterConnectOptions } from '../cluster/index.js';
-import { ConsoleLogger, describe, realClock, type Clock, type Logger, type Timer } from '../common/index.js';
+import { ConsoleLogger, describe, realClock, type Clock, type InvalidTupleError, type Logger, type Timer } from '../common/index.js';
 import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
 import type { TupleImpl } from '../tuple/index.js';
-import { BatchReceiver, BatchSender } from '../transport/index.js';
+import { BatchReceiver, BatchSender, curveKeyPair, type CurveKeyPair } from '../transport/index.js';
 import { loadTopologyPackage } from './load-topology.js';
 import { StreamTable, TupleBatch, decodeTupleBatch } from './tuple-batch.js';
 
@@ -29,10 +30,33 @@ export interface WorkerOptions {
   readonly onBeat?: () => void;
   /** Called once the worker has stopped because its slot was taken away. */
   readonly onRetired?: (reason: string) => void;
+  /**
+   * ZeroMQ CURVE on the data plane: this worker's port takes batches only from workers of its
+   * topology, by the public keys they publish in their heartbeats. @defaultValue false
+   */
+  readonly curve?: boolean;
 }
 
 /** The component name under which a worker reports that it cannot start (`squall list` shows it). */
 export const WORKER_COMPONENT = '__worker';
+
+/** Batches held for one peer whose CURVE key is not known yet before producers must wait. */
+const HELD_BATCHES = 64;
+
+/** Where refused batches are reported (`squall list` shows it beside the components' errors). */
+export const TRANSPORT_COMPONENT = '__transport';
+
+/** The TCP endpoint to bind for `host` (a name is resolved to its address; ZeroMQ binds addresses). */
+async function bindEndpoint(host: string, port: number): Promise<string> {
+  let address: string;
+  let family: number;
+  try {
+    ({ address, family } = await lookup(host));
+  } catch (err) {
+    throw new ClusterError(`cannot resolve this worker's advertised host '${host}' to bind port ${port}: ${describe(err)}`, { cause: err });
+  }
+  return family === 6 ? `tcp://[${address}]:${port}` : `tcp://${address}:${port}`;
+}
 
 function endpointOf(slot: WorkerSlot): string {
   return `tcp://${slot.host}:${slot.port}`;
@@ -64,6 +88,23 @@ export class Worker {
   /** How many of the runtime's reported errors went to the cluster already. */
   private errorsSent = 0;
   private logger: Logger = new ConsoleLogger('info');
+  /** Batches refused on the port since the last report, and the last reason. */
+  private refusedUnreported = 0;
+  private lastRefusal = '';
+  /** CURVE: this process's keypair (the secret never leaves it) and what it knows of its peers. */
+  private curve: CurveKeyPair | undefined;
+  /** Endpoint -> the slot there, to find the peer's heartbeat (and so its key). */
+  private slotOfEndpoint = new Map<string, WorkerSlot>();
+  /** Peer public keys by endpoint; client keys of this topology's workers ever seen. */
+  private readonly serverKeys = new Map<string, string>();
+  private readonly clientKeys = new Set<string>();
+  /** Batches for peers whose key is not known yet, and peers whose handshake failed (restarted with a new key?). */
+  private readonly held = new Map<string, Uint8Array[]>();
+  /** Endpoint -> the peer's heartbeat time when first looked at after the failure (-1: not yet). */
+  private readonly staleKeys = new Map<string, number>();
+  private keyLookup: Promise<void> | undefined;
+  private lastKeyLookup = 0;
+  private readonly warnedPlainPeers = new Set<string>();
 
   private readonly clock: Clock;
 
@@ -135,18 +176,25 @@ export class Worker {
       remoteTransfer: (task, tuple) => this.transfer(this.endpointOfTask.get(task), task, tuple, batchSize),
       remoteBackpressured: () => {
         for (const s of this.senders.values()) if (s.isBackpressured) return true;
+        for (const h of this.held.values()) if (h.length >= HELD_BATCHES) return true;
         return false;
       },
     }));
     const streams = (this.streams = new StreamTable(runtime.plan));
+    const curve = (this.curve = o.curve === true ? curveKeyPair() : undefined);
     this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, streams, (task, t) => runtime.receive(task, t)), {
       paused: () => runtime.inboundFull(),
+      onRefused: (err) => this.refused(err),
+      onRefusedPeer: (reason, address) => this.refused(new Error(`a client at ${address} may not deliver here (${reason})`)),
+      ...(curve === undefined ? {} : { curve: { keys: curve, authorize: (key: string) => this.authorize(key) } }),
     });
-    await this.receiver.bind(`tcp://0.0.0.0:${o.port}`);
-    await runtime.start(record.status === 'ACTIVE');
+    // Only the address the cluster advertises for this slot, not every interface of the machine.
+    await this.receiver.bind(await bindEndpoint(mine.host, o.port));
     this.startedAt = this.clock.now();
-    logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'`);
+    // Heartbeat before the spouts start: with CURVE, peers need this worker's public key.
     await this.heartbeat();
+    await runtime.start(record.status === 'ACTIVE');
+    logger.log('info', `worker ${o.supervisor}:${o.port} runs tasks ${mine.tasks.join(',')} of '${o.topology}'${curve === undefined ? '' : ' (CURVE on its port)'}`);
     this.pollTimer = this.clock.setInterval(() => void this.poll(), o.pollMs ?? 1000);
     // The liveness beat runs on its own timer: it says the event loop turns, even while a read
     // from NATS waits out an outage.
@@ -157,14 +205,24 @@ export class Worker {
   /** Where each task of the topology lives now; peers that moved are reached at their new endpoint. */
   private routeTo(assignment: AssignmentRecord): void {
     const next = new Map<number, string>();
-    for (const w of assignment.workers) for (const t of w.tasks) next.set(t, endpointOf(w));
+    const slots = new Map<string, WorkerSlot>();
+    for (const w of assignment.workers) {
+      slots.set(endpointOf(w), w);
+      for (const t of w.tasks) next.set(t, endpointOf(w));
+    }
     this.endpointOfTask = next;
-    const live = new Set(next.values());
+    this.slotOfEndpoint = slots;
     for (const [endpoint, sender] of this.senders) {
-      if (live.has(endpoint)) continue;
+      if (slots.has(endpoint)) continue;
       this.senders.delete(endpoint);
       this.batches.delete(endpoint);
       sender.close();
+    }
+    for (const endpoint of [...this.held.keys(), ...this.staleKeys.keys(), ...this.serverKeys.keys()]) {
+      if (slots.has(endpoint)) continue;
+      this.held.delete(endpoint);
+      this.staleKeys.delete(endpoint);
+      this.serverKeys.delete(endpoint);
     }
   }
 
@@ -189,6 +247,7 @@ export class Worker {
         this.assignmentVersion = assignment.version;
         this.routeTo(assignment);
       }
+      if (this.curve !== undefined && (this.held.size > 0 || this.staleKeys.size > 0)) await this.lookupKeys();
       if (record.status !== this.status) {
         this.status = record.status;
         if (record.status === 'ACTIVE') runtime.activate();
@@ -227,6 +286,7 @@ export class Worker {
       startedAt: this.startedAt,
       time: this.clock.now(),
       stats,
+      ...(this.curve === undefined ? {} : { curveKey: this.curve.publicKey }),
     });
   }
 
@@ -235,7 +295,7 @@ export class Worker {
     let batch = this.batches.get(endpoint);
     if (batch === undefined) this.batches.set(endpoint, (batch = new TupleBatch(this.streams as StreamTable)));
     batch.add(task, tuple);
-    if (batch.size >= batchSize) this.send(endpoint, batch);
+    if (batch.size >= batchSize) this.send(endpoint, batch.take(this.refusedValue));
     else if (!this.flushScheduled) {
       // Whatever the executors emit in this turn travels together.
       this.flushScheduled = true;
@@ -243,23 +303,126 @@ export class Worker {
     }
   }
 
-  private send(endpoint: string, batch: TupleBatch): void {
+  /** A tuple for another worker whose values cannot be encoded: reported as its component's error. */
+  private readonly refusedValue = (task: number, error: InvalidTupleError): void => {
+    this.runtime?.reportError(error.component, task, error);
+  };
+
+  /** Sends one encoded batch to the worker at `endpoint`. */
+  private send(endpoint: string, bytes: Uint8Array): void {
     let sender = this.senders.get(endpoint);
     if (sender === undefined) {
+      const curve = this.curve;
+      const serverKey = this.serverKeys.get(endpoint);
+      if (curve !== undefined && serverKey === undefined) {
+        // The peer's key is not known yet: hold its batches (as bytes) until a lookup finds it.
+        const held = this.held.get(endpoint);
+        if (held === undefined) this.held.set(endpoint, [bytes]);
+        else held.push(bytes);
+        void this.lookupKeys();
+        return;
+      }
       sender = new BatchSender(endpoint, {
         onPeerLost: (peer) => {
           this.logger.log('warn', `lost the connection to the worker at ${peer}; replaying the tuples in flight`);
+          this.staleKeys.set(peer, -1);
           this.runtime?.failAllPending();
         },
+        ...(curve === undefined || serverKey === undefined
+          ? {}
+          : { curve: { keys: curve, serverKey }, onHandshakeFailed: (peer: string) => this.staleKeys.set(peer, -1) }),
       });
       this.senders.set(endpoint, sender);
     }
-    sender.send(batch.take());
+    sender.send(bytes);
+  }
+
+  /**
+   * CURVE: reads the public keys of this topology's workers from their heartbeats. Held batches go
+   * to peers whose key is now known; a peer whose key changed (it restarted) gets a new sender.
+   * One lookup at a time, at most every 200 ms however many batches or handshakes ask.
+   */
+  private lookupKeys(): Promise<void> {
+    this.keyLookup ??= (async () => {
+      try {
+        const wait = this.lastKeyLookup + 200 - this.clock.now();
+        if (wait > 0) await new Promise((r) => this.clock.setTimeout(r, wait));
+        this.lastKeyLookup = this.clock.now();
+        const state = this.state;
+        if (state === undefined || this.stopping !== undefined) return;
+        const bySlot = new Map<string, { key: string | undefined; time: number }>();
+        for (const h of await state.liveWorkers()) {
+          if (h.topology !== this.options.topology) continue;
+          const key = typeof h.curveKey === 'string' ? h.curveKey : undefined;
+          bySlot.set(`${h.supervisor}.${h.port}`, { key, time: h.time });
+          if (key !== undefined) this.clientKeys.add(key);
+        }
+        for (const [endpoint, slot] of this.slotOfEndpoint) {
+          const beat = bySlot.get(`${slot.supervisor}.${slot.port}`);
+          if (beat === undefined) continue;
+          const key = beat.key;
+          if (key === undefined) {
+            if (!this.warnedPlainPeers.has(endpoint)) {
+              this.warnedPlainPeers.add(endpoint);
+              this.logger.log('error', `the worker at ${endpoint} does not use CURVE (its supervisor has transport.curve off); tuples for it wait`);
+            }
+            continue;
+          }
+          const known = this.serverKeys.get(endpoint);
+          const stale = this.staleKeys.get(endpoint);
+          // The same key in a later heartbeat (by the peer's own clock): the same process, so the
+          // failure was a passing one and the sender goes on as it is.
+          if (known === key && stale !== undefined) {
+            if (stale === -1) this.staleKeys.set(endpoint, beat.time);
+            else if (beat.time > stale) this.staleKeys.delete(endpoint);
+          }
+          if (known !== key) {
+            this.serverKeys.set(endpoint, key);
+            this.staleKeys.delete(endpoint);
+            const old = this.senders.get(endpoint);
+            if (old !== undefined) {
+              this.senders.delete(endpoint);
+              old.close();
+            }
+          }
+        }
+        for (const [endpoint, batches] of this.held) {
+          if (!this.serverKeys.has(endpoint)) continue;
+          this.held.delete(endpoint);
+          for (const bytes of batches) this.send(endpoint, bytes);
+        }
+      } catch (err) {
+        this.logger.log('warn', `cannot read the workers' CURVE keys from NATS (trying again): ${describe(err)}`);
+      } finally {
+        this.keyLookup = undefined;
+      }
+    })();
+    return this.keyLookup;
+  }
+
+  /** CURVE: may this client key deliver here? Only keys of this topology's workers may. */
+  private async authorize(key: string): Promise<boolean> {
+    if (this.clientKeys.has(key)) return true;
+    await this.lookupKeys();
+    return this.clientKeys.has(key);
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch);
+    for (const [endpoint, batch] of this.batches) if (batch.size > 0) this.send(endpoint, batch.take(this.refusedValue));
+  }
+
+  /** Batches refused on this worker's port so far (garbage, or a peer on another topology version). */
+  get refusedBatches(): number {
+    return this.receiver?.refused ?? 0;
+  }
+
+  /** Counts a refused batch; the first of a run is logged at once, the rest with the next heartbeat. */
+  private refused(err: unknown): void {
+    this.lastRefusal = describe(err);
+    if (this.refusedUnreported++ === 0) {
+      this.logger.log('warn', `worker ${this.options.supervisor}:${this.options.port} refused a batch on its port: ${this.lastRefusal}`);
+    }
   }
 
   /** Publishes errors reported since the last heartbeat, grouped per component. */
@@ -278,6 +441,14 @@ export class Worker {
       else list.push(e);
     }
     const host = this.options.host ?? os.hostname();
+    if (this.refusedUnreported > 0) {
+      // Not any component's fault: reported under the transport, with the count.
+      const n = this.refusedUnreported;
+      this.refusedUnreported = 0;
+      const message = `refused ${n} batch(es) received on port ${this.options.port} (${this.refusedBatches} since the worker started); the last: ${this.lastRefusal}`;
+      if (n > 1) this.logger.log('warn', `worker ${this.options.supervisor}:${this.options.port} ${message}`);
+      byComponent.set(TRANSPORT_COMPONENT, [{ component: TRANSPORT_COMPONENT, task: -1, message, time: this.clock.now() }]);
+    }
     for (const [component, errors] of byComponent) {
       await state.reportErrors(
         this.options.topology,

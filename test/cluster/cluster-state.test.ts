@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, natsServers } from '../../src/cluster/index.js';
-import { decodeRecord, type TopologyRecord } from '../../src/protocol/cluster-records.js';
+import { decodeRecord, encodeRecord, type TopologyRecord } from '../../src/protocol/cluster-records.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -88,5 +88,26 @@ describe('cluster state in NATS JetStream', () => {
   it('names the NATS URL it could not reach', async () => {
     await expect(ClusterState.connect({ servers: 'nats://127.0.0.1:1' })).rejects.toThrow(/cannot reach NATS at nats:\/\/127.0.0.1:1/);
     expect(natsServers('nats://a:1, nats://b:2')).toEqual(['nats://a:1', 'nats://b:2']);
+  });
+
+  it("serves an API operation only on its own subject: a body naming another operation is refused", async () => {
+    const state = await ClusterState.connect({ servers: nats.url, bucketPrefix: 'apisubj' });
+    const handled: string[] = [];
+    const sub = state.serveApi((request) => {
+      handled.push(request.op);
+      return Promise.resolve({ done: request.op });
+    });
+    try {
+      expect(await state.request('list', {})).toMatchObject({ ok: true, result: { done: 'list' } });
+      // Sent by hand, as anyone allowed to publish to squall.api.list could.
+      const forged = await state.connection.request('apisubj.api.list', encodeRecord('request', { v: 1, op: 'deactivate', args: { name: 'wc' } }));
+      const reply = decodeRecord('reply', forged.data);
+      expect(reply.ok).toBe(false);
+      expect(reply.error?.message).toMatch(/refused a request on apisubj\.api\.list whose body names the operation 'deactivate'/);
+      expect(handled).toEqual(['list']);
+    } finally {
+      sub.unsubscribe();
+      await state.close();
+    }
   });
 });

@@ -74,8 +74,8 @@ export class TestCluster {
     return d;
   }
 
-  startCoordinator(id: string): void {
-    this.spawnDaemon(id, ['coordinator', '--id', id]);
+  startCoordinator(id: string, env: Record<string, string> = {}): void {
+    this.spawnDaemon(id, ['coordinator', '--id', id], env);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchReceiver, BatchSender } from '../../src/transport/index.js';
+import { Push } from 'zeromq';
+import { BatchReceiver, BatchSender, curveKeyPair } from '../../src/transport/index.js';
 import { freePort } from '../helpers/servers.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -69,5 +70,65 @@ describe('ZeroMQ batch transport', () => {
     await s.flushed();
     expect(s.isBackpressured).toBe(false);
     await eventually(() => received.length === 20, 'all 20 batches');
+  });
+
+  it('survives batches its handler refuses: each is counted and handed to onRefused, and receiving goes on', async () => {
+    const received: string[] = [];
+    const refusals: string[] = [];
+    const r = new BatchReceiver(
+      (b) => {
+        const text = Buffer.from(b).toString();
+        if (text.startsWith('bad')) throw new Error(`cannot decode ${text}`);
+        received.push(text);
+      },
+      { onRefused: (err) => refusals.push((err as Error).message) },
+    );
+    open.push(r);
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    await r.bind(endpoint);
+    // A raw ZeroMQ PUSH, as anyone who can reach the port could send.
+    const raw = new Push({ linger: 0 });
+    open.push(raw);
+    raw.connect(endpoint);
+    for (const m of ['good-1', 'bad-1', 'bad-2', 'good-2']) await raw.send(m);
+    await eventually(() => received.length === 2, 'the good batches');
+    expect(received).toEqual(['good-1', 'good-2']);
+    expect(r.refused).toBe(2);
+    expect(refusals).toEqual(['cannot decode bad-1', 'cannot decode bad-2']);
+  });
+
+  it('with CURVE, delivers from authorized keys only; plain and unknown clients fail the handshake', async () => {
+    const server = curveKeyPair();
+    const worker = curveKeyPair();
+    const stranger = curveKeyPair();
+    const received: string[] = [];
+    const refusedPeers: string[] = [];
+    const asked: string[] = [];
+    const r = new BatchReceiver((b) => received.push(Buffer.from(b).toString()), {
+      curve: {
+        keys: server,
+        // Asynchronous, as a worker's is when it reads keys from NATS.
+        authorize: (key) => {
+          asked.push(key);
+          return Promise.resolve(key === worker.publicKey);
+        },
+      },
+      onRefusedPeer: (reason) => refusedPeers.push(reason),
+    });
+    open.push(r);
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    await r.bind(endpoint);
+    const plain = new BatchSender(endpoint);
+    const unknown = new BatchSender(endpoint, { curve: { keys: stranger, serverKey: server.publicKey } });
+    const failures: string[] = [];
+    const good = new BatchSender(endpoint, { curve: { keys: worker, serverKey: server.publicKey }, onHandshakeFailed: (_e, m) => failures.push(m) });
+    open.push(plain, unknown, good);
+    plain.send(Buffer.from('from a plain client'));
+    unknown.send(Buffer.from('from an unknown key'));
+    good.send(Buffer.from('from the worker'));
+    await eventually(() => received.length === 1 && asked.includes(stranger.publicKey) && r.refusedPeers >= 2, 'the handshakes');
+    expect(received).toEqual(['from the worker']);
+    expect(failures).toEqual([]);
+    expect(refusedPeers.some((m) => /auth failure/.test(m))).toBe(true);
   });
 });

@@ -154,12 +154,19 @@ describe('configuration', () => {
   });
 });
 
+/** An array nested `depth` levels deep, built without recursion. */
+function nested(depth: number): unknown[] {
+  let v: unknown[] = [];
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
 describe('emit checks', () => {
   /** What the collector threw at the spout (spouts are copied per task: a module-level list). */
   const thrown: unknown[] = [];
   class BadSpout extends BaseRichSpout {
     private sent = false;
-    constructor(private readonly mode: 'arity' | 'stream' | 'direct' | 'serialize') {
+    constructor(private readonly mode: 'arity' | 'stream' | 'direct' | 'serialize' | 'circular' | 'deep' | 'bigint') {
       super();
     }
     nextTuple(): void {
@@ -170,6 +177,13 @@ describe('emit checks', () => {
         if (this.mode === 'stream') this.collector.emit('nowhere', ['a']);
         if (this.mode === 'direct') this.collector.emitDirect(999, 'targeted', ['a']);
         if (this.mode === 'serialize') this.collector.emit([new Map() as never]);
+        if (this.mode === 'circular') {
+          const node: Record<string, unknown> = { name: 'a', children: [] };
+          (node.children as unknown[]).push({ parent: node });
+          this.collector.emit([node as never]);
+        }
+        if (this.mode === 'deep') this.collector.emit([nested(100_000) as never]);
+        if (this.mode === 'bigint') this.collector.emit([{ big: 2n ** 64n } as never]);
       } catch (err) {
         thrown.push(err);
         throw err;
@@ -186,6 +200,9 @@ describe('emit checks', () => {
     ['stream', /stream 'nowhere': emitted on a stream that was not declared/],
     ['direct', /emitDirect to task 999, which does not subscribe to this stream with a direct grouping/],
     ['serialize', /cannot be serialized: values\[0\] is a Map/],
+    ['circular', /Component 'spout', stream 'default': cannot be serialized: values\[0\]\.children\[0\]\.parent refers back to values\[0\] \(a circular value\)/],
+    ['deep', /Component 'spout', stream 'default': cannot be serialized: values\[0\]\[0\]\[0\].*\[0\] is nested deeper than 1000 levels/],
+    ['bigint', /Component 'spout', stream 'default': cannot be serialized: values\[0\]\.big is a bigint beyond 64 bits \(20 digits\)/],
   ] as const) {
     it(`reports a bad emit (${mode}) as an error of the component`, async () => {
       thrown.length = 0;
