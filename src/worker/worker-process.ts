@@ -346,7 +346,7 @@ export class Worker {
     this.keyLookup ??= (async () => {
       try {
         const wait = this.lastKeyLookup + 200 - this.clock.now();
-        if (wait > 0) await new Promise((r) => this.clock.setTimeout(r, wait));
+        if (wait > 0) await new Promise<void>((r) => this.clock.setTimeout(() => r(), wait));
         this.lastKeyLookup = this.clock.now();
         const state = this.state;
         if (state === undefined || this.stopping !== undefined) return;
