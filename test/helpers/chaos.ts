@@ -438,7 +438,12 @@ export class ChaosRun {
     for (let i = 0; i < this.words; i++) expected[wordOf(i)] = (expected[wordOf(i)] ?? 0) + 1;
     // A dead spout's ids are reclaimed after three message timeouts; allow for that and more.
     const until = Date.now() + this.options.drainLimitMs;
-    await eventuallyAsync(async () => (await this.redis.scard(k('acked'))) >= this.ids && (await this.redis.hlen(k('seen'))) >= this.ids, `${this.ids} ids acked and seen`, until - Date.now(), 500).catch(() => undefined);
+    // Empty queue and pending set too: a reclaimed id acked by its first tree may still wait there for a second run.
+    const done = async (): Promise<boolean> => {
+      const [acked, seen, queued, pending] = await Promise.all([this.redis.scard(k('acked')), this.redis.hlen(k('seen')), this.redis.llen(k('queue')), this.redis.zcard(k('pending'))]);
+      return acked >= this.ids && seen >= this.ids && queued === 0 && pending === 0;
+    };
+    await eventuallyAsync(done, `${this.ids} ids acked and seen`, until - Date.now(), 500).catch(() => undefined);
     await eventuallyAsync(async () => Object.values(await redisCounts(this.redisServer.url, 'trident')).reduce((a, b) => a + b, 0) >= this.words, `${this.words} words counted`, Math.max(0, until - Date.now()), 500).catch(() => undefined);
     this.sampling = false;
     await this.sampler;
