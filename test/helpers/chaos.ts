@@ -51,6 +51,8 @@ export interface KillRecord {
   readonly flowMs: Partial<Record<TopologyName, number | undefined>>;
   /** Worker kill: until the replacement process ran. Supervisor kill: until every worker was alive elsewhere. */
   readonly replacedMs?: number;
+  /** Supervisor kill: from its restart until each topology ran on both supervisors again (undefined: not within 15 s). */
+  readonly respreadMs?: number;
   /** Leader kill: until the standby held the lease. */
   readonly takeoverMs?: number;
   /** nats-server kill: how long it was down. */
@@ -91,6 +93,8 @@ const KEYS = 'chaos';
  */
 const WATCH_MS = 3000;
 const SLOTS = 4;
+/** How long a returned supervisor is watched for work moving back onto it. */
+const RESPREAD_WAIT_MS = 15_000;
 
 interface Sample {
   readonly t: number;
@@ -360,7 +364,29 @@ export class ChaosRun {
     ).catch(() => undefined);
     const flowMs = await this.flowAgain(at, ['acked', 'trident']);
     await this.cluster.startSupervisor(victim, SLOTS);
-    return { kind: 'supervisor', target: `supervisor ${victim} (${moved} workers)`, at: at - this.began, flowMs, ...(replacedMs === undefined ? {} : { replacedMs }) };
+    // A coordinator that spreads work again onto a returning supervisor moves workers now; let that
+    // happen before the next kill rather than during it.
+    const back = Date.now();
+    let respreadMs: number | undefined;
+    await eventuallyAsync(
+      async () => {
+        const l = await this.cluster.listJson().catch(() => undefined);
+        const ok = l !== undefined && l.topologies.every((t) => t.workers.every((w) => w.alive) && new Set(t.workers.map((w) => w.supervisor)).size === 2);
+        if (ok) respreadMs = Date.now() - back;
+        return ok;
+      },
+      'work spread again',
+      RESPREAD_WAIT_MS,
+      250,
+    ).catch(() => undefined);
+    return {
+      kind: 'supervisor',
+      target: `supervisor ${victim} (${moved} workers)`,
+      at: at - this.began,
+      flowMs,
+      ...(replacedMs === undefined ? {} : { replacedMs }),
+      ...(respreadMs === undefined ? {} : { respreadMs }),
+    };
   }
 
   private async killLeader(): Promise<KillRecord> {
@@ -510,6 +536,7 @@ const secs = (ms: number | undefined): string => (ms === undefined ? 'not recove
 export function describeKill(r: KillRecord): string {
   const parts = Object.entries(r.flowMs).map(([name, ms]) => `${name} flowing after ${secs(ms)}`);
   if (r.replacedMs !== undefined) parts.push(`${r.kind === 'worker' ? 'replacement worker' : 'work moved'} after ${secs(r.replacedMs)}`);
+  if (r.kind === 'supervisor') parts.push(r.respreadMs === undefined ? 'not spread again within 15 s of its restart' : `spread again ${secs(r.respreadMs)} after its restart`);
   if (r.kind === 'leader') parts.push(`takeover ${secs(r.takeoverMs)}`);
   if (r.downMs !== undefined) parts.push(`down ${secs(r.downMs)}`);
   return parts.join(', ');
@@ -552,6 +579,7 @@ export function resultsSection(r: ChaosResult, o: ChaosOptions, heading: string)
     ...r.kills.map((k, i) => {
       const other = [
         k.replacedMs === undefined ? undefined : `${k.kind === 'worker' ? 'replacement up' : 'work moved'} ${secs(k.replacedMs)}`,
+        k.kind === 'supervisor' ? (k.respreadMs === undefined ? 'not spread again (15 s)' : `spread again ${secs(k.respreadMs)} after its restart`) : undefined,
         k.kind === 'leader' ? `takeover ${secs(k.takeoverMs)}` : undefined,
         k.downMs === undefined ? undefined : `down ${secs(k.downMs)}`,
       ].filter((x) => x !== undefined);
