@@ -196,7 +196,7 @@ export class ChaosRun {
     await c.startSupervisor('s2', SLOTS);
     await eventuallyAsync(async () => {
       const l = await c.listJson().catch(() => undefined);
-      return l !== undefined && l.supervisors.length === 2;
+      return l !== undefined && l.supervisors.length === 2 && typeof l.leader === 'string' && l.leader.length > 0;
     }, 'two supervisors and a leader', 60_000);
     // The coordinators made the buckets, with the test configuration's TTLs.
     this.state = await ClusterState.connect({ servers: this.nats.url, bucketPrefix: 'chaos', heartbeatTtlMs: 4000, leaseTtlMs: 3000 });
@@ -291,7 +291,7 @@ export class ChaosRun {
     await eventuallyAsync(
       async () => {
         last = await this.cluster.listJson().catch(() => undefined);
-        if (last === undefined || last.supervisors.length !== 2 || last.leader === undefined) return false;
+        if (last === undefined || last.supervisors.length !== 2 || typeof last.leader !== 'string' || last.leader.length === 0) return false;
         return (['acked', 'trident'] as const).every((name) => {
           const t = last?.topologies.find((x) => x.name === name);
           return t !== undefined && t.workers.length === 2 && t.workers.every((w) => w.alive);
