@@ -58,8 +58,11 @@ afterEach(async (ctx) => {
   run = undefined;
 });
 
+const kinds = KINDS.map((k) => [k, schedule.filter((x) => x === k).length] as const).filter(([, n]) => n > 0);
+const killed = kinds.map(([k, n]) => `${n} ${k === 'nats' ? 'nats-server' : k}${k === 'nats' ? ' restart' : ' kill'}${n > 1 ? 's' : ''}`).join(', ');
+
 describe(`chaos (${full ? 'full' : 'short'} run, seed ${seed})`, () => {
-  it(`loses no id and counts every word exactly once through ${schedule.length} kills of workers, a supervisor, the leader and nats-server`, async () => {
+  it(`loses no id and counts every word exactly once through ${killed}`, async () => {
     run = new ChaosRun(options);
     await run.start();
     const result = await run.run();
