@@ -15,18 +15,18 @@ import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { root } from '../helpers/cluster.js';
-import { ChaosRun, describeKill, randomSeed, resultsSection, type ChaosOptions, type KillKind } from '../helpers/chaos.js';
+import { ChaosRun, describeKill, randomSeed, resultsSection, seeded, type ChaosOptions, type KillKind } from '../helpers/chaos.js';
 
 const full = process.env.SQUALL_CHAOS === 'full';
 const seed = process.env.SQUALL_CHAOS_SEED !== undefined ? Number(process.env.SQUALL_CHAOS_SEED) : full ? randomSeed() : 1;
+if (!Number.isInteger(seed)) throw new Error(`SQUALL_CHAOS_SEED must be a whole number, not '${process.env.SQUALL_CHAOS_SEED ?? ''}'`);
 
+/** The schedule in an order fixed by the seed (Fisher-Yates). */
 function shuffled<T>(items: T[], seed: number): T[] {
-  // Deterministic for a seed: a linear congruential walk is enough to order a schedule.
-  let s = seed >>> 0;
+  const random = seeded(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const j = s % (i + 1);
+    const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;

@@ -113,7 +113,7 @@ interface Fed {
 }
 
 /** A small seeded generator (mulberry32), so the victims of a run can be chosen again. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
