@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { ClusterState } from '../../src/cluster/index.js';
-import { TopologyPlan } from '../../src/executor/index.js';
+import { TopologyPlan } from 'squall/internal';
 import { loadTopologyFile } from '../../src/worker/load-topology.js';
 import { TestCluster, root, type ListingJson } from './cluster.js';
 import { startNats, startRedis, type RunningServer } from './servers.js';
