@@ -97,7 +97,8 @@ function pidOnPort(c: TestCluster, port: number): number | undefined {
 describe('a cluster of real processes', () => {
   it('runs word count on two workers: right counts, listed, and every lifecycle command does what it says', async () => {
     const total = 4000;
-    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '1000' });
+    // 500/s leaves the deactivate about 7 s to land before the spout runs out, even on a loaded machine.
+    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '500' });
     c.startCoordinator('c1');
     await c.startSupervisor('s1');
     await c.startSupervisor('s2');
@@ -155,7 +156,8 @@ describe('a cluster of real processes', () => {
 
   it('restarts a worker killed with kill -9, and moves work off a dead supervisor; every sentence acked once', async () => {
     const total = 12_000;
-    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '1000' });
+    // 500/s leaves the deactivate about 7 s to land before the spout runs out, even on a loaded machine.
+    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '500' });
     c.startCoordinator('c1');
     await c.startSupervisor('s1');
     await c.startSupervisor('s2');
@@ -192,7 +194,8 @@ describe('a cluster of real processes', () => {
 
   it('keeps running when the leading coordinator dies: the standby takes over', async () => {
     const total = 8000;
-    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '1000' });
+    // 500/s leaves the deactivate about 7 s to land before the spout runs out, even on a loaded machine.
+    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '500' });
     c.startCoordinator('c1');
     await waitForLeader(c, ['c1']);
     c.startCoordinator('c2');
