@@ -38,9 +38,9 @@ const benchConf = (process.env.BENCH_CONF ?? '').split(/\s+/).filter((c) => c.le
 const prefix = 'bench';
 
 const nats = await startNats();
-// Redis for the Trident case; workers inherit SQUALL_REDIS_URL through the supervisor.
+// Redis for the Trident case; workers inherit SQUALL_REDIS through the supervisor.
 const redis = cases.has('trident') ? await startRedis() : undefined;
-if (redis !== undefined) process.env.SQUALL_REDIS_URL = redis.url;
+if (redis !== undefined) process.env.SQUALL_REDIS = redis.url;
 const dir = mkdtempSync(path.join(tmpdir(), 'squall-bench-cluster-'));
 const common = ['--nats', nats.url, '--prefix', prefix];
 const daemons: ChildProcess[] = [];

@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/trident.ts [seconds] [sentences per batch]
  *
- * Redis: SQUALL_REDIS_URL=redis://host:port, or a redis-server started on a free port for the run.
+ * Redis: SQUALL_REDIS=redis://host:port, or a redis-server started on a free port for the run.
  */
 import { LocalCluster } from '../src/index.js';
 import { Redis } from 'ioredis';
@@ -23,8 +23,8 @@ const batchSize = Number(process.argv[3] ?? '5000');
 const WORDS_PER_CYCLE = 32;
 if (batchSize % 5 !== 0) throw new Error('sentences per batch must be a multiple of 5');
 
-const server = process.env.SQUALL_REDIS_URL === undefined ? await startRedis() : undefined;
-const url = process.env.SQUALL_REDIS_URL ?? server?.url ?? '';
+const server = process.env.SQUALL_REDIS === undefined ? await startRedis() : undefined;
+const url = process.env.SQUALL_REDIS ?? server?.url ?? '';
 const name = `trident-bench-${process.pid}`;
 const cluster = new LocalCluster();
 try {

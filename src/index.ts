@@ -47,7 +47,6 @@ export type { Tuple, Value, Values } from './tuple/index.js';
 export { validateConfig, defaultConfig, configKeys } from './config/index.js';
 export type { Config, TopologyConfig } from './config/index.js';
 export {
-  errors,
   SquallError,
   InvalidTopologyError,
   ConfigError,
@@ -61,6 +60,13 @@ export {
   isSquallError,
 } from './common/index.js';
 export type { ErrorCode, TopologyProblem, Logger, LogLevel, Clock, Timer } from './common/index.js';
+export { errorCodes } from './common/index.js';
+export { MultilangError } from './multilang/index.js';
+export type { MultilangFaultKind } from './multilang/index.js';
+export { ClusterError, PackageError } from './cluster/index.js';
+export { RecordError } from './protocol/cluster-records.js';
+export { TransportError } from './transport/index.js';
+export { NoFreeSlotsError } from './coordinator/index.js';
 export { ConsoleLogger } from './common/index.js';
 export { LocalCluster } from './local/index.js';
 export type { SubmitOptions, KillOptions, TopologySummary, LocalClusterOptions } from './local/index.js';
@@ -131,3 +137,26 @@ export type {
   RedisMapStateOptions,
   MetadataStore,
 } from './trident/index.js';
+
+import { errors as commonErrors } from './common/index.js';
+import { MultilangError } from './multilang/index.js';
+import { ClusterError, PackageError } from './cluster/index.js';
+import { RecordError } from './protocol/cluster-records.js';
+import { TransportError } from './transport/index.js';
+import { NoFreeSlotsError } from './coordinator/index.js';
+import { StateError } from './state/index.js';
+import { TridentError, IncompatibleStateError } from './trident/index.js';
+
+/** Every error class Squall throws, for `instanceof` checks; each carries a `code` (`errorCodes`). */
+export const errors = {
+  ...commonErrors,
+  MultilangError,
+  StateError,
+  TridentError,
+  IncompatibleStateError,
+  ClusterError,
+  PackageError,
+  RecordError,
+  TransportError,
+  NoFreeSlotsError,
+} as const;

@@ -196,7 +196,7 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
   let t = topology;
   for (const [id, source] of Object.entries(options.mockedSources ?? {})) {
     const spec = topology.spec.components[id];
-    if (spec === undefined || spec.kind !== 'spout') throw new RangeError(`mockedSources: no spout '${id}' in the topology`);
+    if (spec === undefined || spec.kind !== 'spout') throw new SquallError('INVALID_ARGUMENT', `mockedSources: no spout '${id}' in the topology`);
     const byStream = Array.isArray(source) ? { [DEFAULT_STREAM]: source as readonly Values[] } : (source as Record<string, readonly Values[]>);
     const declared = Object.fromEntries(Object.entries(spec.streams).map(([s, d]) => [s, d.fields]));
     t = t.withComponent(id, new FixedTupleSpout(byStream, declared));

@@ -1,12 +1,12 @@
 /**
  * The Trident word count example as bench/cluster.ts submits it: counts in Redis
- * ($SQUALL_REDIS_URL), $BENCH_BATCH sentences per batch (a multiple of 5), no query stream.
+ * ($SQUALL_REDIS), $BENCH_BATCH sentences per batch (a multiple of 5), no query stream.
  */
 import { tridentWordCount } from '../../topologies/trident-word-count/topology.js';
 
 export default function benchTrident() {
   return tridentWordCount({
-    redisUrl: process.env.SQUALL_REDIS_URL,
+    redisUrl: process.env.SQUALL_REDIS,
     batchSize: Number(process.env.BENCH_BATCH ?? '1000'),
     parallelism: 2,
     query: false,

@@ -1,4 +1,4 @@
-import { InvalidTopologyError, describe, type TopologyProblem } from '../common/index.js';
+import { SquallError, InvalidTopologyError, describe, type TopologyProblem } from '../common/index.js';
 import { validateConfig, type Config, type TopologyConfig } from '../config/index.js';
 import {
   validateTopologySpec,
@@ -133,7 +133,7 @@ export class BoltDeclarer extends ComponentDeclarer<BoltDeclarer> {
   customGrouping(component: string, stream: string, grouping: CustomGroupingDefinition): this;
   customGrouping(component: string, a: string | CustomGroupingDefinition, b?: CustomGroupingDefinition): this {
     const [stream, grouping] = typeof a === 'string' ? [a, b] : [undefined, a];
-    if (grouping === undefined) throw new TypeError(`Bolt '${this.entry.id}': customGrouping needs a grouping`);
+    if (grouping === undefined) throw new SquallError('INVALID_TOPOLOGY', `Bolt '${this.entry.id}': customGrouping needs a grouping`);
     const name = `${this.entry.id}<-${component}:${stream ?? DEFAULT_STREAM}`;
     this.customGroupings.set(name, grouping);
     return this.subscribe(component, stream, { type: 'custom', name });
@@ -167,8 +167,8 @@ export class Topology {
     const components = { ...this.spec.components };
     for (const [id, n] of Object.entries(executors)) {
       const c = components[id];
-      if (c === undefined) throw new RangeError(`No component '${id}' in this topology`);
-      if (!Number.isInteger(n) || n < 1 || n > c.tasks) throw new RangeError(`Component '${id}': executors must be 1 to ${c.tasks}, got ${n}`);
+      if (c === undefined) throw new SquallError('INVALID_TOPOLOGY', `No component '${id}' in this topology`);
+      if (!Number.isInteger(n) || n < 1 || n > c.tasks) throw new SquallError('INVALID_TOPOLOGY', `Component '${id}': executors must be 1 to ${c.tasks}, got ${n}`);
       components[id] = { ...c, parallelism: n };
     }
     return new Topology({ ...this.spec, components }, this.config, this.factories, this.customGroupings);
@@ -179,7 +179,7 @@ export class Topology {
    * subscriptions); the testing kit uses it to mock spouts.
    */
   withComponent(id: string, definition: ComponentDefinition<Spout | Bolt | BasicBolt>): Topology {
-    if (!this.factories.has(id)) throw new RangeError(`No component '${id}' in this topology`);
+    if (!this.factories.has(id)) throw new SquallError('INVALID_ARGUMENT', `No component '${id}' in this topology`);
     const factories = new Map(this.factories);
     factories.set(id, toFactory(definition as ComponentDefinition<object>) as () => Spout | Bolt | BasicBolt);
     return new Topology(this.spec, this.config, factories, this.customGroupings);
@@ -188,13 +188,13 @@ export class Topology {
   /** A fresh component instance for one task. */
   createComponent(id: string): Spout | Bolt | BasicBolt {
     const f = this.factories.get(id);
-    if (f === undefined) throw new RangeError(`No component '${id}' in this topology`);
+    if (f === undefined) throw new SquallError('INVALID_ARGUMENT', `No component '${id}' in this topology`);
     return f();
   }
 
   createCustomGrouping(name: string): CustomStreamGrouping {
     const def = this.customGroupings.get(name);
-    if (def === undefined) throw new RangeError(`No custom grouping '${name}' in this topology`);
+    if (def === undefined) throw new SquallError('INVALID_ARGUMENT', `No custom grouping '${name}' in this topology`);
     return toFactory<CustomStreamGrouping>(def)();
   }
 }
@@ -302,7 +302,8 @@ export class TopologyBuilder {
     try {
       instance = e.factory();
     } catch (err) {
-      problems.push({ component: e.id, message: `creating the component failed: ${describe(err)}` });
+      if (err instanceof InvalidTopologyError) problems.push(...inComponent(e.id, err));
+      else problems.push({ component: e.id, message: `creating the component failed: ${describe(err)}` });
       return { streams: declarations.streams, config: {} };
     }
     if (typeof instance !== 'object' || instance === null) {
@@ -321,7 +322,8 @@ export class TopologyBuilder {
     try {
       instance.declareOutputFields?.(declarations);
     } catch (err) {
-      problems.push({ component: e.id, message: `declareOutputFields failed: ${describe(err)}` });
+      if (err instanceof InvalidTopologyError) problems.push(...inComponent(e.id, err));
+      else problems.push({ component: e.id, message: `declareOutputFields failed: ${describe(err)}` });
     }
     let config: Config = {};
     try {
@@ -338,4 +340,9 @@ export class TopologyBuilder {
     if (stateful) return { streams: declarations.streams, config, stateful: true };
     return { streams: declarations.streams, config };
   }
+}
+
+/** A component's own refusal (bad options) as problems naming the component. */
+function inComponent(component: string, err: InvalidTopologyError): TopologyProblem[] {
+  return err.problems.map((p) => ({ ...p, component: p.component ?? component }));
 }

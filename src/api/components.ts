@@ -2,6 +2,7 @@ import type { Config, TopologyConfig } from '../config/index.js';
 import { Fields, DEFAULT_STREAM, type Tuple, type Value } from '../tuple/index.js';
 import type { BasicOutputCollector, OutputCollector, SpoutOutputCollector } from './collectors.js';
 import type { TopologyContext } from './context.js';
+import { SquallError } from '../common/index.js';
 
 /** Where a component declares the streams it emits on and their fields. */
 export interface OutputFieldsDeclarer {
@@ -135,15 +136,15 @@ export class StreamDeclarations implements OutputFieldsDeclarer {
 
   declareStream(streamId: string, fields: readonly string[] | Fields, direct = false): void {
     if (typeof streamId !== 'string' || streamId.length === 0) {
-      throw new TypeError(`Component '${this.componentId}': stream ids must be non-empty strings`);
+      throw new SquallError('INVALID_TOPOLOGY', `Component '${this.componentId}': stream ids must be non-empty strings`);
     }
     if (this.streams.has(streamId)) {
-      throw new TypeError(`Component '${this.componentId}': stream '${streamId}' is declared twice`);
+      throw new SquallError('INVALID_TOPOLOGY', `Component '${this.componentId}': stream '${streamId}' is declared twice`);
     }
     const f = fields instanceof Fields ? fields : new Fields(fields);
     for (const name of f.names) {
       if (typeof name !== 'string' || name.length === 0) {
-        throw new TypeError(`Component '${this.componentId}', stream '${streamId}': field names must be non-empty strings`);
+        throw new SquallError('INVALID_TOPOLOGY', `Component '${this.componentId}', stream '${streamId}': field names must be non-empty strings`);
       }
     }
     this.streams.set(streamId, { fields: f, direct });

@@ -4,26 +4,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ClusterClient, MAX_PACKAGE_BYTES, describeSkipped, encodePackage, packTopology } from '../cluster/index.js';
-import { describe } from '../common/index.js';
-import type { ClusterListing } from '../coordinator/index.js';
+import { ConfigError, SquallError, TopologyLoadError, describe, isErrorCode } from '../common/index.js';
+import { decodeApiResult, type ApiArgs, type ApiResult, type ClusterListing } from '../protocol/api.js';
 import type { ApiOperation } from '../protocol/cluster-records.js';
 import { loadTopologyPackage } from '../worker/load-topology.js';
-import { connectOptionsOf, daemonConfigOf, exitCodeOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
+import { connectOptionsOf, daemonConfigOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
+import { exitCodeOf } from './exit-codes.js';
 
 /**
  * The commands that talk to a running cluster: submit, list, kill, activate, deactivate,
  * rebalance. Each connects to NATS, asks the leading coordinator, prints the answer, and exits
- * with a code that tells the failure apart (see `exitCodeOf`).
+ * with a code that tells the failure apart (`EXIT_CODES`).
  */
-
-class CommandFailed extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
 
 async function withCluster<T>(command: string, args: ClusterArgs, run: (state: ClusterClient) => Promise<T>): Promise<void> {
   try {
@@ -35,15 +27,15 @@ async function withCluster<T>(command: string, args: ClusterArgs, run: (state: C
     }
   } catch (err) {
     process.stderr.write(`squall ${command}: ${describe(err)}\n`);
-    process.exitCode = err instanceof CommandFailed ? err.exitCode : exitCodeOf(err);
+    process.exitCode = exitCodeOf(err);
   }
 }
 
-/** Asks the coordinator; an error reply becomes a CommandFailed with the matching exit code. */
-async function ask(state: ClusterClient, op: ApiOperation, args: Record<string, unknown>): Promise<unknown> {
+/** Asks the coordinator; an error reply becomes a SquallError with the code the coordinator gave. */
+async function ask<O extends ApiOperation>(state: ClusterClient, op: O, args: ApiArgs<O>): Promise<ApiResult<O>> {
   const reply = await state.request(op, args);
-  if (!reply.ok) throw new CommandFailed(reply.error?.message ?? 'the coordinator refused', exitCodeOf(undefined, reply.error?.code));
-  return reply.result;
+  if (!reply.ok) throw new SquallError(isErrorCode(reply.error?.code) ? reply.error.code : 'CLUSTER', reply.error?.message ?? 'the coordinator refused');
+  return decodeApiResult(op, reply.result);
 }
 
 interface SubmitArgs extends ClusterArgs {
@@ -60,7 +52,7 @@ function parseConf(pairs: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CommandFailed(`--conf takes key=value, got '${pair}'`, 3);
+    if (eq <= 0) throw new ConfigError('--conf', `takes key=value, got '${pair}'`);
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
     try {
@@ -97,14 +89,14 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     // refused now, with its error, instead of crash-looping on the workers.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-submit-'));
     try {
-      if (!existsSync(args.file)) throw new CommandFailed(`Cannot load topology from ${args.file}: no such file`, 2);
+      if (!existsSync(args.file)) throw new TopologyLoadError(args.file, 'no such file');
       const packed = await packTopology(args.file, { maxBytes: args['max-package-mb'] * 1048576 });
       loaded = await loadTopologyPackage(packed, dir, args.file);
       topology = loaded.topology.withConfig(parseConf(args.conf ?? []));
       pkg = encodePackage(packed);
     } catch (err) {
       process.stderr.write(`squall submit: ${describe(err)}\n`);
-      process.exitCode = err instanceof CommandFailed ? err.exitCode : exitCodeOf(err);
+      process.exitCode = exitCodeOf(err);
       return;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -113,16 +105,16 @@ export const submitCommand: CommandModule<object, SubmitArgs> = {
     await withCluster('submit', args, async (state) => {
       const packageId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
       await state.putPackage(packageId, pkg);
-      let result: { status: string; workers: { supervisor: string; port: number; tasks: number[] }[] };
+      let result: ApiResult<'submit'>;
       try {
-        result = (await ask(state, 'submit', {
+        result = await ask(state, 'submit', {
           name,
           spec: topology.spec,
           config: topology.config,
           packageId,
           ...(args.workers === undefined ? {} : { workers: args.workers }),
           inactive: args.inactive,
-        })) as typeof result;
+        });
       } catch (err) {
         await state.deletePackage(packageId).catch(() => undefined);
         throw err;
@@ -154,7 +146,7 @@ export const listCommand: CommandModule<object, ListArgs> = {
   builder: (y) => withClusterOptions(y).option('json', { type: 'boolean', default: false, describe: 'Print the listing as JSON' }) as never,
   handler: async (args) => {
     await withCluster('list', args, async (state) => {
-      const listing = (await ask(state, 'list', {})) as ClusterListing;
+      const listing = await ask(state, 'list', {});
       if (args.json) {
         process.stdout.write(`${JSON.stringify(listing)}\n`);
         return;
@@ -210,7 +202,7 @@ interface KillArgs extends NameArgs {
 async function waitFor(state: ClusterClient, name: string, done: (t: ClusterListing['topologies'][number] | undefined) => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const listing = (await ask(state, 'list', {})) as ClusterListing;
+    const listing = await ask(state, 'list', {});
     if (done(listing.topologies.find((t) => t.name === name))) return true;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -226,10 +218,10 @@ export const killCommand: CommandModule<object, KillArgs> = {
       .option('wait', { type: 'number', describe: "Seconds between deactivating and removing the workers (default: its topology.message.timeout.secs)" }) as never,
   handler: async (args) => {
     await withCluster('kill', args, async (state) => {
-      const r = (await ask(state, 'kill', { name: args.name, ...(args.wait === undefined ? {} : { waitSecs: args.wait }) })) as { waitSecs: number };
+      const r = await ask(state, 'kill', { name: args.name, ...(args.wait === undefined ? {} : { waitSecs: args.wait }) });
       process.stdout.write(`Deactivated '${args.name}'; its workers are removed in ${r.waitSecs} s\n`);
       if (await waitFor(state, args.name, (t) => t === undefined, (r.waitSecs + 30) * 1000)) process.stdout.write(`Killed '${args.name}'\n`);
-      else throw new CommandFailed(`'${args.name}' is still listed ${r.waitSecs + 30} s later; is the coordinator running?`, 1);
+      else throw new SquallError('TIMEOUT', `'${args.name}' is still listed ${r.waitSecs + 30} s later; is the coordinator running?`);
     });
   },
 };
@@ -255,23 +247,24 @@ export const rebalanceCommand: CommandModule<object, RebalanceArgs> = {
     for (const e of args.executors ?? []) {
       const m = /^([^=]+)=(\d+)$/.exec(e);
       if (m === null || m[1] === undefined || m[2] === undefined) {
-        process.stderr.write(`squall rebalance: --executors takes component=N, got '${e}'\n`);
-        process.exitCode = 3;
+        const err = new ConfigError('--executors', `takes component=N, got '${e}'`);
+        process.stderr.write(`squall rebalance: ${err.message}\n`);
+        process.exitCode = exitCodeOf(err);
         return;
       }
       executors[m[1]] = Number(m[2]);
     }
     await withCluster('rebalance', args, async (state) => {
-      const r = (await ask(state, 'rebalance', {
+      const r = await ask(state, 'rebalance', {
         name: args.name,
         executors,
         ...(args.workers === undefined ? {} : { workers: args.workers }),
         ...(args.wait === undefined ? {} : { waitSecs: args.wait }),
-      })) as { waitSecs: number };
+      });
       process.stdout.write(`Rebalancing '${args.name}' in ${r.waitSecs} s\n`);
       if (await waitFor(state, args.name, (t) => t !== undefined && t.status !== 'REBALANCING', (r.waitSecs + 30) * 1000)) {
         process.stdout.write(`Rebalanced '${args.name}'\n`);
-      } else throw new CommandFailed(`'${args.name}' is still rebalancing ${r.waitSecs + 30} s later; are there free slots?`, 1);
+      } else throw new SquallError('TIMEOUT', `'${args.name}' is still rebalancing ${r.waitSecs + 30} s later; are there free slots?`);
     });
   },
 };

@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
 import type { ClusterConnectOptions } from '../cluster/index.js';
-import { isSquallError } from '../common/index.js';
 import { loadDaemonConfig, type DaemonConfig } from '../config/index.js';
 
 /** Flags every cluster command and daemon shares: where NATS is and how to log in. */
@@ -50,28 +49,4 @@ export function connectOptionsOf(c: DaemonConfig): ClusterConnectOptions {
     ...(c['nats.creds'] === undefined ? {} : { credsFile: c['nats.creds'] }),
     ...(tls === undefined ? {} : { tls }),
   };
-}
-
-/**
- * Exit codes of the cluster commands: 1 anything else, 2 the topology file cannot be loaded,
- * 3 invalid topology or configuration, 4 NATS or the coordinator unreachable, 5 refused by the
- * cluster (unknown topology, name in use, no free slot).
- */
-export function exitCodeOf(err: unknown, code?: string): number {
-  const c = code ?? (isSquallError(err) ? err.code : undefined);
-  switch (c) {
-    case 'TOPOLOGY_LOAD':
-      return 2;
-    case 'INVALID_TOPOLOGY':
-    case 'INVALID_CONFIG':
-      return 3;
-    case 'CLUSTER':
-      return 4;
-    case 'NOT_ALIVE':
-    case 'ALREADY_ALIVE':
-    case 'NO_FREE_SLOTS':
-      return 5;
-    default:
-      return 1;
-  }
 }

@@ -3,7 +3,8 @@ import { ConsoleLogger, describe } from '../common/index.js';
 import { natsAuthEnabled } from '../config/index.js';
 import { Coordinator } from '../coordinator/index.js';
 import { Supervisor } from '../supervisor/index.js';
-import { connectOptionsOf, daemonConfigOf, exitCodeOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
+import { connectOptionsOf, daemonConfigOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
+import { exitCodeOf } from './exit-codes.js';
 
 /** `squall coordinator` and `squall supervisor`: the long-running processes of a cluster. */
 

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { ConsoleLogger, describe, isSquallError } from '../common/index.js';
+import { ConsoleLogger, describe } from '../common/index.js';
 import type { ComponentSummary } from '../executor/index.js';
 import { LocalCluster } from '../local/index.js';
 import { loadTopologyFile } from '../worker/load-topology.js';
+import { exitCodeOf } from './exit-codes.js';
 import { formatSummaryTable, formatRates } from './format.js';
 
 interface LocalArgs {
@@ -41,7 +42,7 @@ async function runLocal(args: LocalArgs): Promise<number> {
     loaded = await loadTopologyFile(args.file);
   } catch (err) {
     process.stderr.write(`squall local: ${describe(err)}\n`);
-    return isSquallError(err, 'INVALID_TOPOLOGY') || isSquallError(err, 'INVALID_CONFIG') ? 3 : 2;
+    return exitCodeOf(err);
   }
   const name = args.name ?? loaded.defaultName;
   const debug = loaded.topology.config['topology.debug'];
@@ -51,7 +52,7 @@ async function runLocal(args: LocalArgs): Promise<number> {
   } catch (err) {
     process.stderr.write(`squall local: ${describe(err)}\n`);
     await cluster.shutdown();
-    return 3;
+    return exitCodeOf(err);
   }
   const live = !args.quiet && process.stderr.isTTY === true;
   process.stderr.write(`Running '${name}' in local mode${args.duration === undefined ? ' (Ctrl-C to stop)' : ` for ${args.duration}s`}\n`);

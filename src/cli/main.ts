@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { activateCommand, deactivateCommand, killCommand, listCommand, rebalanceCommand, submitCommand } from './cluster-commands.js';
+import { configCommand } from './config-command.js';
 import { coordinatorCommand, supervisorCommand } from './daemon-commands.js';
 import { localCommand } from './local-command.js';
 import { initCommand } from './init-command.js';
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
   .command(rebalanceCommand)
   .command(coordinatorCommand)
   .command(supervisorCommand)
+  .command(configCommand)
   // A new project and its tests.
   .command(initCommand)
   .command(testCommand)

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { bundleTopology } from '../cluster/index.js';
 import { describe } from '../common/index.js';
+import { exitCodeOf } from './exit-codes.js';
 
 interface TestArgs {
   files: string[] | undefined;
@@ -58,7 +59,7 @@ async function runTests(given: readonly string[]): Promise<number> {
         writeFileSync(out, await bundleTopology(file, { outfile: out, squall: 'this', moduleUrl: pathToFileURL(file).href }));
       } catch (err) {
         process.stderr.write(`squall test: ${describe(err).replace('Cannot load topology from', 'Cannot load test file')}\n`);
-        return 2;
+        return exitCodeOf(err);
       }
       bundles.push(out);
     }

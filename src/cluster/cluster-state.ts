@@ -3,7 +3,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
-import type { NatsAuth } from '../config/index.js';
+import { defaultNatsServers, parseServers, type NatsAuth } from '../config/index.js';
 import { natsConnectionAuth } from '../config/nats-connect.js';
 import {
   decodeRecord,
@@ -49,13 +49,9 @@ export interface ClusterConnectOptions extends NatsAuth {
   readonly bucketPrefix?: string;
 }
 
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
-
 /** Where NATS is: explicit servers, else `SQUALL_NATS` (comma-separated), else the default. */
 export function natsServers(servers?: string | readonly string[]): string[] {
-  const raw = servers ?? process.env.SQUALL_NATS ?? DEFAULT_NATS_URL;
-  const list = typeof raw === 'string' ? raw.split(',') : [...raw];
-  return list.map((s) => s.trim()).filter((s) => s.length > 0);
+  return servers === undefined ? defaultNatsServers() : parseServers(servers);
 }
 
 /** A NATS connection as `options` say, reconnecting forever; a clear error when NATS is not reached. */

@@ -96,7 +96,7 @@ export async function bundleTopology(file: string, options: BundleOptions): Prom
       logLevel: 'silent',
     });
     const out = result.outputFiles.find((f) => f.path.endsWith('.mjs') || f.path.endsWith('.js')) ?? result.outputFiles[0];
-    if (out === undefined) throw new Error('esbuild produced no output');
+    if (out === undefined) throw new SquallError('TOPOLOGY_LOAD', 'esbuild produced no output');
     return out.contents;
   } catch (err) {
     throw new PackageError(`Cannot load topology from ${file}: ${describe(err)}`, { cause: err });

@@ -25,7 +25,14 @@ const ERROR_CODES = [
   'TRIDENT',
   'INCOMPATIBLE_STATE',
   'SIMULATED_TIME',
+  /** An API was called with an argument it cannot take (a programming error, Node's ERR_INVALID_ARG_VALUE). */
+  'INVALID_ARGUMENT',
+  /** Something did not finish in the time it was given (a NATS call, a cluster command waiting for the cluster). */
+  'TIMEOUT',
 ] as const;
+
+/** Every error code, for tools that list or check them. */
+export const errorCodes: readonly ErrorCode[] = ERROR_CODES;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -147,6 +154,11 @@ export class ComponentError extends SquallError {
 }
 
 const CODES: ReadonlySet<string> = new Set<string>(ERROR_CODES);
+
+/** Whether `code` is one of Squall's error codes (a code read from a reply or a record). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && CODES.has(code);
+}
 
 /**
  * Whether `err` is a Squall error, also when it comes from another copy of the package (a

@@ -1,3 +1,4 @@
+import { SquallError } from './errors.js';
 /**
  * A hash table keyed by 64-bit ids given as two int32 halves, with its entries in typed-array
  * columns: acking looks up several ids per tuple, and this does it without allocating per entry
@@ -31,7 +32,7 @@ export class IdTable {
   private generation = 0;
 
   constructor(private readonly buckets: number) {
-    if (buckets < 2) throw new RangeError('IdTable needs at least 2 buckets');
+    if (buckets < 2) throw new SquallError('INVALID_ARGUMENT', 'IdTable needs at least 2 buckets');
   }
 
   get size(): number {

@@ -1,5 +1,5 @@
 import { realClock, type Clock, type Timer } from './clock.js';
-import { describe } from './errors.js';
+import { SquallError, describe } from './errors.js';
 
 /**
  * A daemon's periodic work: runs `work` every `periodMs`, never two runs at once, each run bounded
@@ -51,7 +51,7 @@ export class PeriodicTask {
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, clock: Clock = realClock): Promise<T> {
   let timer: Timer | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms).unref();
+    timer = clock.setTimeout(() => reject(new SquallError('TIMEOUT', `${what} did not finish within ${ms / 1000} s`)), ms).unref();
   });
   return Promise.race([promise, deadline]).finally(() => clock.clear(timer));
 }

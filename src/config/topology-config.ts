@@ -1,87 +1,7 @@
+import * as v from 'valibot';
 import { ConfigError } from '../common/index.js';
 import type { NatsAuth } from './nats-auth.js';
-
-/**
- * Topology configuration: Storm's dotted keys, typed, with Storm's defaults where Storm has one.
- * Keys outside the `topology.` namespace are the user's own and pass through untouched, so a
- * component can read its settings from the same map, as in Storm.
- */
-export interface TopologyConfig {
-  /** Worker processes the topology runs in (cluster mode). @defaultValue 1 */
-  'topology.workers': number;
-  /** Acker tasks; `null` means one per worker; 0 turns acking off. @defaultValue null */
-  'topology.acker.executors': number | null;
-  /** Seconds a spout tuple tree may take before it is failed and replayed. @defaultValue 30 */
-  'topology.message.timeout.secs': number;
-  /** Whether trees time out at all. @defaultValue true */
-  'topology.enable.message.timeouts': boolean;
-  /** Most tracked tuples a spout task may have pending; `null` means no limit. @defaultValue null */
-  'topology.max.spout.pending': number | null;
-  /** Log every emitted tuple. @defaultValue false */
-  'topology.debug': boolean;
-  /** Seconds between tick tuples to every bolt; `null` means none. @defaultValue null */
-  'topology.tick.tuple.freq.secs': number | null;
-  /** Cap on any component's parallelism (useful in local mode). @defaultValue null */
-  'topology.max.task.parallelism': number | null;
-  /** Capacity of an executor's receive queue; producers stop when it is full. @defaultValue 32768 */
-  'topology.executor.receive.buffer.size': number;
-  /** Most tuples an executor handles (or a spout emits) in one scheduling turn. @defaultValue 1024 */
-  'topology.executor.batch.size': number;
-  /** Most `execute` promises a bolt task may have unsettled before it stops taking input. @defaultValue 1000 */
-  'topology.bolt.max.async.pending': number;
-  /** Milliseconds a spout waits after a `nextTuple` that emitted nothing. @defaultValue 1 */
-  'topology.sleep.spout.wait.strategy.time.ms': number;
-  /** Fraction of tuples whose latencies are measured. @defaultValue 0.05 */
-  'topology.stats.sample.rate': number;
-  /** Serialize every tuple in local mode too, to catch values that would not cross processes. @defaultValue false */
-  'topology.testing.always.try.serialize': boolean;
-  /** Milliseconds `kill` waits for in-flight tuples to complete before stopping. @defaultValue null (the message timeout) */
-  'topology.kill.wait.ms': number | null;
-  /** Tuples a multilang bolt subprocess may hold unanswered. @defaultValue 100 */
-  'topology.shellbolt.max.pending': number;
-  /** Serializer on multilang pipes: `msgpack` or `json`. @defaultValue "msgpack" */
-  'topology.multilang.serializer': 'msgpack' | 'json';
-  /** Seconds without a message from a multilang subprocess before it is declared hung. @defaultValue 30 */
-  'topology.subprocess.timeout.secs': number;
-  /** Tuples per ZeroMQ message between workers. @defaultValue 500 */
-  'topology.transfer.batch.size': number;
-  /** Milliseconds a partly filled batch waits before it is flushed. @defaultValue 1 */
-  'topology.batch.flush.interval.millis': number;
-  /**
-   * Where stateful bolts keep their checkpointed state: `memory` (a store shared by the whole
-   * process, so a topology resubmitted in the same process recovers) or `redis`. @defaultValue "memory"
-   */
-  'topology.state.provider': 'memory' | 'redis';
-  /**
-   * Settings of the state provider: `url` (Redis, default `redis://127.0.0.1:6379`) and `keyPrefix`
-   * (prepended to every namespace, default `squall:`). @defaultValue null
-   */
-  'topology.state.provider.config': StateProviderConfig | null;
-  /**
-   * Milliseconds between checkpoints of stateful bolts; must be shorter than the message timeout,
-   * since acks are held back until the next commit. @defaultValue 1000
-   */
-  'topology.state.checkpoint.interval.ms': number;
-  /**
-   * Least milliseconds between two new Trident batches (Storm's throttle; Storm defaults to 500 on
-   * clusters, we use 50 so local runs move). Batches in flight: `topology.max.spout.pending`
-   * (null means 1, as in Storm). @defaultValue 50
-   */
-  'topology.trident.batch.emit.interval.millis': number;
-  /**
-   * Where Trident keeps its coordinator and spout metadata (current txid, attempts, each batch's
-   * spout metadata): `memory` (kept for the life of the process) or `nats` (a JetStream key-value
-   * bucket, surviving restarts of the process). @defaultValue "memory"
-   */
-  'topology.trident.metadata.provider': 'memory' | 'nats';
-  /**
-   * Settings of the metadata provider: `servers` (NATS URLs, default `SQUALL_NATS` or
-   * nats://127.0.0.1:4222) and `bucket` (default `squall_trident`). @defaultValue null
-   */
-  'topology.trident.metadata.provider.config': TridentMetadataConfig | null;
-  /** Anything else: the user's own keys. */
-  [key: string]: unknown;
-}
+import { bool, int, num, oneOf, problemOf, show } from './schema.js';
 
 /** Settings of `topology.state.provider.config`. */
 export interface StateProviderConfig {
@@ -100,103 +20,124 @@ export interface TridentMetadataConfig extends NatsAuth {
   readonly bucket?: string;
 }
 
+interface KeyDeclaration<S extends v.GenericSchema> {
+  readonly schema: S;
+  readonly default: v.InferOutput<S>;
+  /** The default as the README and `squall config` show it, when the value alone does not say enough. */
+  readonly shown?: string;
+  readonly meaning: string;
+}
+
+function key<S extends v.GenericSchema>(schema: S, dflt: v.InferOutput<S>, meaning: string, shown?: string): KeyDeclaration<S> {
+  return { schema, default: dflt, meaning, ...(shown === undefined ? {} : { shown }) };
+}
+
+/** An object of settings (not an array): the entries declared are checked, others pass (NATS credentials). */
+function settings<E extends v.ObjectEntries>(entries: E, message: (i: v.BaseIssue<unknown>) => string) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), message),
+    v.looseObject(entries, message),
+  );
+}
+
+const stateProviderConfig = v.nullable(
+  settings({
+    url: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, (i) => `must be a redis:// or rediss:// URL, got ${show(i.input)}`))),
+    keyPrefix: v.optional(v.string((i) => `must be a string, got ${show(i.input)}`)),
+  }, (i) => `expected an object or null, got ${show(i.input)}`),
+) as v.GenericSchema<unknown, StateProviderConfig | null>;
+
+const metadataProviderConfig = v.nullable(
+  settings({
+    servers: v.optional(v.union([v.string(), v.array(v.string())], (i) => `must be a URL string or a list of them, got ${show(i.input)}`)),
+    bucket: v.optional(v.pipe(v.string(), v.regex(/^[-_a-zA-Z0-9]+$/, (i) => `must be a name of letters, digits, '-' and '_', got ${show(i.input)}`))),
+  }, (i) => `expected an object or null, got ${show(i.input)}`),
+) as v.GenericSchema<unknown, TridentMetadataConfig | null>;
+
+/**
+ * Topology configuration: Storm's dotted keys, typed, with Storm's defaults where Storm has one.
+ * This one declaration gives the `TopologyConfig` type, the validation, the README's key table
+ * (`npm run docs:config`) and `squall config`.
+ */
+const KEYS = {
+  'topology.workers': key(int(1), 1, 'worker processes (cluster mode)'),
+  'topology.acker.executors': key(v.nullable(int(0, true)), null, 'acker tasks; 0 turns acking off', 'null (one per worker)'),
+  'topology.message.timeout.secs': key(num(0.001), 30, 'seconds before an incomplete tree fails'),
+  'topology.enable.message.timeouts': key(bool(), true, 'whether trees time out'),
+  'topology.max.spout.pending': key(v.nullable(int(1, true)), null, 'tracked tuples pending per spout task', 'null (no limit)'),
+  'topology.debug': key(bool(), false, 'log every emit'),
+  'topology.tick.tuple.freq.secs': key(v.nullable(num(0.001, undefined, true)), null, 'tick tuples to bolts every N seconds'),
+  'topology.max.task.parallelism': key(v.nullable(int(1, true)), null, 'cap on executors and tasks per component'),
+  'topology.executor.receive.buffer.size': key(int(1), 32768, 'receive queue capacity (backpressure threshold)'),
+  'topology.executor.batch.size': key(int(1), 1024, 'tuples an executor handles per turn'),
+  'topology.bolt.max.async.pending': key(int(1), 1000, 'unsettled `execute` promises per bolt executor'),
+  'topology.sleep.spout.wait.strategy.time.ms': key(num(0), 1, 'wait after a `nextTuple` that emitted nothing'),
+  'topology.stats.sample.rate': key(num(0, 1), 0.05, 'fraction of tuples whose latency is measured'),
+  'topology.testing.always.try.serialize': key(bool(), false, 'serialize every tuple in local mode'),
+  'topology.kill.wait.ms': key(v.nullable(num(0, undefined, true)), null, 'how long kill waits for in-flight tuples', 'null (the message timeout)'),
+  'topology.shellbolt.max.pending': key(int(1), 100, 'tuples a multilang subprocess may hold'),
+  'topology.multilang.serializer': key(oneOf(['msgpack', 'json']), 'msgpack', '`msgpack` or `json` on multilang pipes'),
+  'topology.subprocess.timeout.secs': key(num(0.001), 30, 'silence before a multilang subprocess counts as hung'),
+  'topology.state.provider': key(oneOf(['memory', 'redis']), 'memory', 'where stateful bolts keep state: `memory` or `redis`'),
+  'topology.state.provider.config': key(
+    stateProviderConfig,
+    null,
+    'provider settings, e.g. `{ "url": "redis://127.0.0.1:6379", "keyPrefix": "squall:" }`; the URL defaults to `SQUALL_REDIS`',
+  ),
+  'topology.state.checkpoint.interval.ms': key(num(1), 1000, 'checkpoint rounds; must be shorter than the message timeout'),
+  'topology.trident.batch.emit.interval.millis': key(num(0), 50, 'least time between two new Trident batches'),
+  'topology.trident.metadata.provider': key(oneOf(['memory', 'nats']), 'memory', 'where Trident keeps txids and batch metadata: `memory` or `nats`'),
+  'topology.trident.metadata.provider.config': key(
+    metadataProviderConfig,
+    null,
+    'e.g. `{ "servers": "nats://127.0.0.1:4222", "bucket": "squall_trident" }`; servers default to `SQUALL_NATS`',
+  ),
+  'topology.transfer.batch.size': key(int(1), 500, 'tuples per message between workers'),
+  'topology.batch.flush.interval.millis': key(num(0), 1, 'wait before a partial batch is sent'),
+} as const;
+
+type Keys = typeof KEYS;
+
+/**
+ * A validated topology configuration: every Squall key typed from its declaration, plus the
+ * user's own keys, which pass through untouched so a component can read its settings from the
+ * same map, as in Storm.
+ */
+export type TopologyConfig = { -readonly [K in keyof Keys]: v.InferOutput<Keys[K]['schema']> } & { [key: string]: unknown };
+
 /** What a user passes: any subset of the keys. */
 export type Config = Partial<TopologyConfig> & Record<string, unknown>;
 
-type KeyKind =
-  | { kind: 'int'; min: number; nullable?: boolean }
-  | { kind: 'number'; min: number; max?: number; nullable?: boolean }
-  | { kind: 'boolean' }
-  | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'object'; nullable?: boolean };
+const DECLARED: Readonly<Record<string, KeyDeclaration<v.GenericSchema>>> = KEYS;
 
-interface KeySpec {
-  readonly type: KeyKind;
+/** One documented key: what the README's table, `squall --help` and `squall config` list. */
+export interface ConfigKeyInfo {
+  readonly key: string;
   readonly default: unknown;
+  /** The default as shown to people. */
+  readonly shown: string;
+  readonly meaning: string;
 }
 
-const SCHEMA: Record<string, KeySpec> = {
-  'topology.workers': { type: { kind: 'int', min: 1 }, default: 1 },
-  'topology.acker.executors': { type: { kind: 'int', min: 0, nullable: true }, default: null },
-  'topology.message.timeout.secs': { type: { kind: 'number', min: 0.001 }, default: 30 },
-  'topology.enable.message.timeouts': { type: { kind: 'boolean' }, default: true },
-  'topology.max.spout.pending': { type: { kind: 'int', min: 1, nullable: true }, default: null },
-  'topology.debug': { type: { kind: 'boolean' }, default: false },
-  'topology.tick.tuple.freq.secs': { type: { kind: 'number', min: 0.001, nullable: true }, default: null },
-  'topology.max.task.parallelism': { type: { kind: 'int', min: 1, nullable: true }, default: null },
-  'topology.executor.receive.buffer.size': { type: { kind: 'int', min: 1 }, default: 32768 },
-  'topology.executor.batch.size': { type: { kind: 'int', min: 1 }, default: 1024 },
-  'topology.bolt.max.async.pending': { type: { kind: 'int', min: 1 }, default: 1000 },
-  'topology.sleep.spout.wait.strategy.time.ms': { type: { kind: 'number', min: 0 }, default: 1 },
-  'topology.stats.sample.rate': { type: { kind: 'number', min: 0, max: 1 }, default: 0.05 },
-  'topology.testing.always.try.serialize': { type: { kind: 'boolean' }, default: false },
-  'topology.kill.wait.ms': { type: { kind: 'number', min: 0, nullable: true }, default: null },
-  'topology.shellbolt.max.pending': { type: { kind: 'int', min: 1 }, default: 100 },
-  'topology.multilang.serializer': { type: { kind: 'enum', values: ['msgpack', 'json'] }, default: 'msgpack' },
-  'topology.subprocess.timeout.secs': { type: { kind: 'number', min: 0.001 }, default: 30 },
-  'topology.transfer.batch.size': { type: { kind: 'int', min: 1 }, default: 500 },
-  'topology.batch.flush.interval.millis': { type: { kind: 'number', min: 0 }, default: 1 },
-  'topology.state.provider': { type: { kind: 'enum', values: ['memory', 'redis'] }, default: 'memory' },
-  'topology.state.provider.config': { type: { kind: 'object', nullable: true }, default: null },
-  'topology.state.checkpoint.interval.ms': { type: { kind: 'number', min: 1 }, default: 1000 },
-  'topology.trident.batch.emit.interval.millis': { type: { kind: 'number', min: 0 }, default: 50 },
-  'topology.trident.metadata.provider': { type: { kind: 'enum', values: ['memory', 'nats'] }, default: 'memory' },
-  'topology.trident.metadata.provider.config': { type: { kind: 'object', nullable: true }, default: null },
-};
+/** Every key Squall knows, with its default and meaning. */
+export function configKeys(): ConfigKeyInfo[] {
+  return Object.entries(DECLARED).map(([k, d]) => ({ key: k, default: d.default, shown: d.shown ?? shownDefault(d.default), meaning: d.meaning }));
+}
 
-/** Every key Squall knows, with its default: what `squall --help` and the README list. */
-export function configKeys(): { key: string; default: unknown }[] {
-  return Object.entries(SCHEMA).map(([key, spec]) => ({ key, default: spec.default }));
+/** A default as the README shows it: strings in backticks, the rest as JSON. */
+export function shownDefault(value: unknown): string {
+  return typeof value === 'string' ? `\`${value}\`` : show(value);
 }
 
 export function defaultConfig(): TopologyConfig {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(SCHEMA)) out[key] = spec.default;
+  for (const [k, d] of Object.entries(DECLARED)) out[k] = d.default;
   return out as TopologyConfig;
-}
-
-function checkValue(key: string, spec: KeySpec, value: unknown): void {
-  const t = spec.type;
-  switch (t.kind) {
-    case 'boolean':
-      if (typeof value !== 'boolean') throw new ConfigError(key, `expected true or false, got ${show(value)}`);
-      return;
-    case 'enum':
-      if (typeof value !== 'string' || !t.values.includes(value)) {
-        throw new ConfigError(key, `expected one of ${t.values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}`);
-      }
-      return;
-    case 'object':
-      if (value === null && t.nullable === true) return;
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new ConfigError(key, `expected an object${t.nullable === true ? ' or null' : ''}, got ${show(value)}`);
-      }
-      return;
-    case 'int':
-    case 'number': {
-      if (value === null && t.nullable === true) return;
-      const isInt = t.kind === 'int';
-      if (typeof value !== 'number' || !Number.isFinite(value) || (isInt && !Number.isInteger(value))) {
-        throw new ConfigError(key, `expected ${isInt ? 'an integer' : 'a number'}${t.nullable === true ? ' or null' : ''}, got ${show(value)}`);
-      }
-      if (value < t.min) throw new ConfigError(key, `must be at least ${t.min}, got ${value}`);
-      if (t.kind === 'number' && t.max !== undefined && value > t.max) {
-        throw new ConfigError(key, `must be at most ${t.max}, got ${value}`);
-      }
-      return;
-    }
-  }
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'bigint') return `${v}n`;
-  return JSON.stringify(v) ?? String(v);
 }
 
 /** The closest known key, for "did you mean" hints on typos. */
 function closestKey(key: string): string | undefined {
-  return closestOf(key, Object.keys(SCHEMA));
+  return closestOf(key, Object.keys(DECLARED));
 }
 
 /** The candidate nearest to a misspelt `key`, when one is near enough to suggest. */
@@ -231,20 +172,21 @@ function editDistance(a: string, b: string): number {
  * almost always a typo that would otherwise be silently ignored); other keys pass through.
  */
 export function validateConfig(config: Config = {}): TopologyConfig {
-  for (const [key, value] of Object.entries(config)) {
-    const spec = SCHEMA[key];
-    if (spec === undefined) {
-      if (key.startsWith('topology.')) {
-        const hint = closestKey(key);
-        throw new ConfigError(key, `unknown key${hint === undefined ? '' : ` (did you mean '${hint}'?)`}`);
+  for (const [k, value] of Object.entries(config)) {
+    const d = DECLARED[k];
+    if (d === undefined) {
+      if (k.startsWith('topology.')) {
+        const hint = closestKey(k);
+        throw new ConfigError(k, `unknown key${hint === undefined ? '' : ` (did you mean '${hint}'?)`}`);
       }
       continue;
     }
     if (value === undefined) continue;
-    checkValue(key, spec, value);
+    const r = v.safeParse(d.schema, value);
+    if (!r.success) throw new ConfigError(k, problemOf(r.issues));
   }
   const merged: Record<string, unknown> = { ...defaultConfig() };
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) merged[key] = value;
+  for (const [k, value] of Object.entries(config)) if (value !== undefined) merged[k] = value;
   return merged as TopologyConfig;
 }
 

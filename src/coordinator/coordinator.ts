@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import type { Subscription } from '@nats-io/transport-node';
-import { ClusterState, describeSkipped, type ClusterConnectOptions, type Leadership, type SkippedRecord } from '../cluster/index.js';
+import { ClusterState, describeSkipped, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
 import {
   AlreadyAliveError,
   ConsoleLogger,
@@ -15,8 +15,10 @@ import {
   type TopologyProblem,
 } from '../common/index.js';
 import { ackerCount, validateConfig, type TopologyConfig } from '../config/index.js';
-import { validateTopologySpec, type TopologySpec } from '../protocol/index.js';
-import type { ApiRequest, AssignmentRecord, SupervisorHeartbeat, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
+import * as v from 'valibot';
+import { TopologySpecSchema, validateTopologySpec, type TopologySpec } from '../protocol/index.js';
+import type { ClusterListing, TopologyListing } from '../protocol/api.js';
+import { problemAt, type ApiRequest, type AssignmentRecord, type SupervisorHeartbeat, type TopologyRecord, type WorkerSlot } from '../protocol/cluster-records.js';
 import { executorsOf, freeSlots, pickSlots, reassignLost, respread, spread, workersPerSupervisor } from './scheduler.js';
 
 export class NoFreeSlotsError extends SquallError {
@@ -39,30 +41,7 @@ export interface CoordinatorOptions {
   readonly logger?: Logger;
 }
 
-/** What `squall list` shows of one topology. */
-export interface TopologyListing {
-  readonly name: string;
-  readonly status: string;
-  readonly workersRequested: number;
-  readonly workers: readonly (WorkerSlot & { readonly alive: boolean })[];
-  readonly tasks: number;
-  readonly uptimeSecs: number;
-  readonly emitted: number;
-  readonly acked: number;
-  readonly failed: number;
-  /** The last error of each component that reported one. */
-  readonly lastErrors: Readonly<Record<string, string>>;
-  /** What to do about a placement the coordinator cannot mend itself (an unbalanced topology). */
-  readonly hint?: string;
-}
-
-export interface ClusterListing {
-  readonly leader: string | undefined;
-  readonly supervisors: readonly { readonly id: string; readonly host: string; readonly slots: number; readonly used: number }[];
-  readonly topologies: readonly TopologyListing[];
-  /** Malformed records left out of this listing (bucket, key, revision, what is wrong). */
-  readonly skipped: readonly SkippedRecord[];
-}
+export type { ClusterListing, TopologyListing } from '../protocol/api.js';
 
 /** The lease a leader holds (the leader bucket's TTL, `cluster.lease.ttl.secs`). */
 export const DEFAULT_LEASE_TTL_MS = 4000;
@@ -333,10 +312,9 @@ export class Coordinator {
         { message: `topology name '${name}' must be 1-100 characters of letters, digits, '.', '_' and '-' (not starting with '.')` },
       ]);
     }
+    const checked = v.safeParse(TopologySpecSchema, a.spec);
+    if (!checked.success) throw new InvalidTopologyError([{ message: `the submission's topology spec is malformed: ${problemAt('spec', checked.issues)}` }]);
     const spec = a.spec as TopologySpec;
-    if (typeof spec !== 'object' || spec === null || typeof spec.components !== 'object') {
-      throw new InvalidTopologyError([{ message: 'the submission carries no topology spec' }]);
-    }
     const problems = validateTopologySpec(spec);
     if (problems.length > 0) throw new InvalidTopologyError(problems);
     const packageId = stringArg(a, 'packageId');

@@ -2,7 +2,7 @@ import { emitAnchors, emitStream, emitValues, isBasicBolt, isWindowedBolt, type 
 import { withCheckpointing } from '../stateful/index.js';
 import { WindowedBoltExecutor } from '../windowing/index.js';
 import { BasicBoltExecutor } from './basic-bolt-executor.js';
-import { ComponentError, describe, type Timer } from '../common/index.js';
+import { ComponentError, SquallError, describe, type Timer } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -320,7 +320,7 @@ export class BoltExecutor {
       this.executeFailed(
         p.task,
         p.tuple,
-        new Error(`its promise did not settle within ${secs} s (topology.message.timeout.secs); the input is failed and its slot freed`),
+        new SquallError('TIMEOUT', `its promise did not settle within ${secs} s (topology.message.timeout.secs); the input is failed and its slot freed`),
       );
     }
     if (freed) this.env.wake();

@@ -9,6 +9,7 @@ import {
   type TopologySpec,
 } from '../protocol/index.js';
 import { Fields } from '../tuple/index.js';
+import { SquallError } from '../common/index.js';
 
 /**
  * Everything derived once from a topology before it runs: the system topology (with ackers),
@@ -39,7 +40,7 @@ export class TopologyPlan {
 
   component(id: string): ComponentSpec {
     const c = this.spec.components[id];
-    if (c === undefined) throw new RangeError(`No component '${id}' in topology '${this.name}'`);
+    if (c === undefined) throw new SquallError('INVALID_ARGUMENT', `No component '${id}' in topology '${this.name}'`);
     return c;
   }
 

@@ -4,6 +4,7 @@ import type { GroupingSpec, TopologySpec } from '../protocol/index.js';
 import type { Fields } from '../tuple/index.js';
 import { DEFAULT_STREAM } from '../tuple/index.js';
 import type { TopologyPlan } from './plan.js';
+import { SquallError } from '../common/index.js';
 
 export class TaskContext implements TopologyContext {
   readonly hooks: TaskHook[] = [];
@@ -41,7 +42,7 @@ export class TaskContext implements TopologyContext {
 
   getComponentOutputFields(componentId: string, streamId: string = DEFAULT_STREAM): Fields {
     const f = this.plan.streamFields(componentId, streamId);
-    if (f === undefined) throw new RangeError(`Component '${componentId}' declares no stream '${streamId}'`);
+    if (f === undefined) throw new SquallError('INVALID_ARGUMENT', `Component '${componentId}' declares no stream '${streamId}'`);
     return f;
   }
 

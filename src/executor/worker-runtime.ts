@@ -115,7 +115,7 @@ export class WorkerRuntime {
         const q = queues.get(task);
         if (q !== undefined) q.push(task, tuple);
         else if (remote !== undefined) remote(task, tuple);
-        else throw new RangeError(`No task ${task} in this worker and no transport to reach it`);
+        else throw new SquallError('INVALID_ARGUMENT', `No task ${task} in this worker and no transport to reach it`);
       },
       onError: (component, task, error) => this.recordError(component, task, error),
       wake: () => this.wake(),
@@ -189,7 +189,7 @@ export class WorkerRuntime {
   /** Delivers a tuple that arrived from another worker. */
   receive(task: number, tuple: TupleImpl): void {
     const q = this.queues.get(task);
-    if (q === undefined) throw new RangeError(`Task ${task} does not run in this worker`);
+    if (q === undefined) throw new SquallError('INVALID_ARGUMENT', `Task ${task} does not run in this worker`);
     q.push(task, tuple);
     this.wake();
   }

@@ -2,6 +2,7 @@ import type { CustomStreamGrouping } from '../api/index.js';
 import type { GroupingSpec } from '../protocol/index.js';
 import type { Fields, Value } from '../tuple/index.js';
 import { hashFields } from './hash.js';
+import { SquallError } from '../common/index.js';
 
 /**
  * Chooses the tasks a tuple goes to. Returns one task id, or an array for groupings that may
@@ -126,7 +127,7 @@ class CustomGrouper implements Grouper {
     const tasks = this.grouping.chooseTasks(this.sourceTask, values);
     for (const t of tasks) {
       if (!this.allowed.has(t)) {
-        throw new RangeError(`custom grouping chose task ${t}, which is not one of its targets (${[...this.allowed].join(', ')})`);
+        throw new SquallError('INVALID_TUPLE', `custom grouping chose task ${t}, which is not one of its targets (${[...this.allowed].join(', ')})`);
       }
     }
     return tasks;
@@ -136,7 +137,7 @@ class CustomGrouper implements Grouper {
 function fieldIndexes(fields: readonly string[], streamFields: Fields): number[] {
   return fields.map((f) => {
     const i = streamFields.indexOf(f);
-    if (i < 0) throw new RangeError(`grouping field '${f}' is not declared (declared: ${streamFields.names.join(', ')})`);
+    if (i < 0) throw new SquallError('INVALID_TOPOLOGY', `grouping field '${f}' is not declared (declared: ${streamFields.names.join(', ')})`);
     return i;
   });
 }
@@ -145,7 +146,7 @@ function fieldIndexes(fields: readonly string[], streamFields: Fields): number[]
 export function createGrouper(spec: GroupingSpec, options: GrouperOptions): Grouper | undefined {
   const targets = [...options.targets].sort((a, b) => a - b);
   const random = options.random ?? Math.random;
-  if (targets.length === 0) throw new RangeError('a grouping needs at least one target task');
+  if (targets.length === 0) throw new SquallError('INVALID_TOPOLOGY', 'a grouping needs at least one target task');
   switch (spec.type) {
     case 'shuffle':
       return targets.length === 1 ? new FixedGrouper(targets[0] as number) : new ShuffleGrouper(targets, random);
@@ -170,7 +171,7 @@ export function createGrouper(spec: GroupingSpec, options: GrouperOptions): Grou
     case 'direct':
       return undefined;
     case 'custom':
-      if (options.custom === undefined) throw new RangeError(`custom grouping '${spec.name}' was not provided`);
+      if (options.custom === undefined) throw new SquallError('INVALID_TOPOLOGY', `custom grouping '${spec.name}' was not provided`);
       return new CustomGrouper(options.custom, options.sourceTask, targets);
   }
 }

@@ -379,7 +379,7 @@ export class MsgpackScanner {
       case 0xc1:
         throw new WireError('decode', 'not msgpack: byte 0xc1 starts no msgpack value');
       default:
-        if (b >= 0x80 && b <= 0xbf) throw new Error('unreachable: fix types are handled inline');
+        if (b >= 0x80 && b <= 0xbf) throw new SquallError('SERIALIZATION', 'unreachable: fix types are handled inline');
     }
     if (size + payload > this.max) throw new WireError('oversized', oversizedMessage(size + payload, this.max));
     if (children > 0) {

@@ -56,13 +56,12 @@ export class MultilangError extends SquallError {
 }
 
 /** Raised by the stdout decoders; the component turns it into a {@link MultilangError}. */
-export class WireError extends Error {
+export class WireError extends SquallError {
   constructor(
     readonly kind: 'decode' | 'oversized' | 'protocol',
     message: string,
   ) {
-    super(message);
-    this.name = 'WireError';
+    super('MULTILANG', message);
   }
 }
 

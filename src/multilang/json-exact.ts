@@ -1,3 +1,5 @@
+import { SquallError } from '../common/index.js';
+
 /**
  * JSON for the multilang json serializer that keeps integers exact: an integer beyond 2^53 in a
  * child's message (Python ints, Java longs in Storm components) becomes a bigint instead of the
@@ -199,13 +201,13 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-function bytesRefused(): TypeError {
-  return new TypeError('byte values (Uint8Array) cannot travel over the json serializer; use msgpack');
+function bytesRefused(): SquallError {
+  return new SquallError('SERIALIZATION', 'byte values (Uint8Array) cannot travel over the json serializer; use msgpack');
 }
 
 /**
  * JSON text of a message, as `JSON.stringify` writes it except that bigints and integral numbers
- * beyond 2^53 are written as the exact integers they are. Byte values are refused (TypeError):
+ * beyond 2^53 are written as the exact integers they are. Byte values are refused (a SERIALIZATION SquallError):
  * JSON cannot carry them (PROTOCOL.md §1).
  */
 export function stringifyJson(message: unknown): string {
@@ -243,7 +245,7 @@ function writeExact(v: unknown, out: string[], depth: number): boolean {
     return true;
   }
   if (v instanceof Uint8Array) throw bytesRefused();
-  if (depth > MAX_DEPTH) throw new TypeError(`a value nested deeper than ${MAX_DEPTH} (or cyclic)`);
+  if (depth > MAX_DEPTH) throw new SquallError('SERIALIZATION', `a value nested deeper than ${MAX_DEPTH} (or cyclic)`);
   if (Array.isArray(v)) {
     out.push('[');
     for (let i = 0; i < v.length; i++) {

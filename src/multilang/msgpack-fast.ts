@@ -694,7 +694,7 @@ export class StrTable {
     strings.forEach((str, code) => {
       const bytes = Buffer.from(str, 'latin1');
       const n = bytes.length;
-      if (n === 0 || n > 31 || Buffer.byteLength(str, 'utf8') !== n) throw new RangeError(`StrTable: '${str}' is not a short ASCII string`);
+      if (n === 0 || n > 31 || Buffer.byteLength(str, 'utf8') !== n) throw new SquallError('INVALID_ARGUMENT', `StrTable: '${str}' is not a short ASCII string`);
       (this.codes[n] ??= []).push(code);
       (this.words[n] ??= []).push(wordOffsets(n).map((o) => readWord(bytes, o, n)));
     });

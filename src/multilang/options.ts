@@ -1,5 +1,5 @@
 import type { OutputFieldsDeclarer } from '../api/index.js';
-import type { Logger } from '../common/index.js';
+import { InvalidTopologyError, type Logger } from '../common/index.js';
 import type { Config } from '../config/index.js';
 import { DEFAULT_STREAM } from '../tuple/index.js';
 import type { SerializerName } from './codec.js';
@@ -99,21 +99,21 @@ export class ShellSettings {
 
   constructor(kind: 'bolt' | 'spout', o: ShellBoltOptions & ShellSpoutOptions) {
     const what = `Shell${kind === 'bolt' ? 'Bolt' : 'Spout'}`;
-    if (typeof o !== 'object' || o === null) throw new TypeError(`${what}: options are required`);
+    if (typeof o !== 'object' || o === null) throw optionError(`${what}: options are required`);
     const command: unknown = o.command;
     if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string' && c.length > 0)) {
-      throw new TypeError(`${what}: 'command' must be a non-empty array of strings, e.g. ['python3', 'split.py']`);
+      throw optionError(`${what}: 'command' must be a non-empty array of strings, e.g. ['python3', 'split.py']`);
     }
     this.command = (command as string[]).slice();
     if (o.outputFields !== undefined && o.streams !== undefined) {
-      throw new TypeError(`${what} ${this.command.join(' ')}: give 'outputFields' or 'streams', not both`);
+      throw optionError(`${what} ${this.command.join(' ')}: give 'outputFields' or 'streams', not both`);
     }
     const streams: Record<string, { fields: readonly string[]; direct: boolean }> = {};
     if (o.outputFields !== undefined) streams[DEFAULT_STREAM] = { fields: [...o.outputFields], direct: false };
     for (const [id, s] of Object.entries(o.streams ?? {})) streams[id] = { fields: [...s.fields], direct: s.direct === true };
     this.streams = streams;
     if (o.serializer !== undefined && o.serializer !== 'msgpack' && o.serializer !== 'json') {
-      throw new TypeError(`${what}: 'serializer' must be "msgpack" or "json", got ${JSON.stringify(o.serializer)}`);
+      throw optionError(`${what}: 'serializer' must be "msgpack" or "json", got ${JSON.stringify(o.serializer)}`);
     }
     this.serializer = o.serializer;
     this.env = { ...(o.env ?? {}) };
@@ -140,20 +140,38 @@ export class ShellSettings {
   }
 }
 
+function optionError(message: string): InvalidTopologyError {
+  return new InvalidTopologyError([{ message }]);
+}
+
 function positive(what: string, name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new TypeError(`${what}: '${name}' must be a positive number, got ${String(v)}`);
+    throw optionError(`${what}: '${name}' must be a positive number, got ${String(v)}`);
   }
   return v;
 }
 
 /** What ShellBolt and ShellSpout share: their settings, stats and declarations. */
 export abstract class ShellComponent {
-  readonly settings: ShellSettings;
+  private readonly checked: ShellSettings | InvalidTopologyError;
 
+  /**
+   * Bad options are kept, not thrown, so that the builder reports them when it declares the
+   * component, with the component's id (unknown here); any other use throws them.
+   */
   protected constructor(kind: 'bolt' | 'spout', options: ShellBoltOptions & ShellSpoutOptions) {
-    this.settings = new ShellSettings(kind, options);
+    try {
+      this.checked = new ShellSettings(kind, options);
+    } catch (err) {
+      if (!(err instanceof InvalidTopologyError)) throw err;
+      this.checked = err;
+    }
+  }
+
+  get settings(): ShellSettings {
+    if (this.checked instanceof InvalidTopologyError) throw this.checked;
+    return this.checked;
   }
 
   /** Metrics, starts and faults of every task of this component. */

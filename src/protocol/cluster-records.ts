@@ -1,5 +1,6 @@
+import * as v from 'valibot';
 import { SquallError } from '../common/index.js';
-import type { TopologySpec } from './topology-spec.js';
+import { TopologySpecSchema } from './topology-spec.js';
 
 /**
  * Everything the daemons store in NATS or send each other, as typed and versioned records (the
@@ -9,97 +10,104 @@ import type { TopologySpec } from './topology-spec.js';
  */
 export const RECORD_VERSION = 1;
 
-export type TopologyStatus = 'ACTIVE' | 'INACTIVE' | 'KILLED' | 'REBALANCING';
+/** Messages that name the field, as `topology.spec.components.split.tasks: ...`. */
+const text = v.pipe(v.string('must be a non-empty string'), v.minLength(1, 'must be a non-empty string'));
+const num = v.pipe(v.number('must be a number'), v.finite('must be a number'));
+const int = v.pipe(v.number('must be a number'), v.integer('must be an integer'));
+const ints = v.pipe(v.array(int, 'must be a list of integers'), v.readonly());
+const version = v.literal(RECORD_VERSION);
+const record = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries, 'must be an object'), v.readonly());
 
-export interface TopologyRecord {
-  readonly v: 1;
-  readonly name: string;
-  readonly status: TopologyStatus;
-  readonly spec: TopologySpec;
-  readonly config: Readonly<Record<string, unknown>>;
+export const TopologyStatusSchema = v.picklist(['ACTIVE', 'INACTIVE', 'KILLED', 'REBALANCING'], 'must be one of ACTIVE, INACTIVE, KILLED, REBALANCING');
+export type TopologyStatus = v.InferOutput<typeof TopologyStatusSchema>;
+
+const TopologyRecordSchema = record({
+  v: version,
+  name: text,
+  status: TopologyStatusSchema,
+  spec: TopologySpecSchema,
+  config: v.pipe(v.record(v.string(), v.unknown(), 'must be an object'), v.readonly()),
   /** Object-store name of the topology package (bundled module + resources). */
-  readonly packageId: string;
-  readonly submittedAt: number;
+  packageId: text,
+  submittedAt: num,
   /** Worker processes asked for (`topology.workers`, or the latest rebalance). */
-  readonly workers?: number;
+  workers: v.exactOptional(int),
   /** Status to return to once a rebalance is done. */
-  readonly resumeStatus?: 'ACTIVE' | 'INACTIVE';
+  resumeStatus: v.exactOptional(v.picklist(['ACTIVE', 'INACTIVE'], 'must be ACTIVE or INACTIVE')),
   /** When a pending kill or rebalance acts (epoch ms): after the wait for in-flight tuples. */
-  readonly actAt?: number;
-}
+  actAt: v.exactOptional(num),
+});
+export type TopologyRecord = v.InferOutput<typeof TopologyRecordSchema>;
 
-export interface SupervisorHeartbeat {
-  readonly v: 1;
-  readonly id: string;
-  readonly host: string;
-  readonly slots: readonly number[];
-  readonly time: number;
-}
+const SupervisorHeartbeatSchema = record({ v: version, id: text, host: text, slots: ints, time: num });
+export type SupervisorHeartbeat = v.InferOutput<typeof SupervisorHeartbeatSchema>;
 
-export interface WorkerSlot {
-  readonly supervisor: string;
-  readonly host: string;
-  readonly port: number;
-  readonly tasks: readonly number[];
-}
+/** A worker's slot and tasks; the entries also make the listing's worker rows. */
+export const workerSlotEntries = { supervisor: text, host: text, port: int, tasks: ints };
+export const WorkerSlotSchema = record(workerSlotEntries);
+export type WorkerSlot = v.InferOutput<typeof WorkerSlotSchema>;
 
-export interface AssignmentRecord {
-  readonly v: 1;
-  readonly topology: string;
+const AssignmentRecordSchema = record({
+  v: version,
+  topology: text,
   /** Increases with every reassignment, so workers can tell a new plan from a repeat. */
-  readonly version: number;
-  readonly workers: readonly WorkerSlot[];
-}
+  version: int,
+  workers: v.pipe(v.array(WorkerSlotSchema, 'must be a list'), v.readonly()),
+});
+export type AssignmentRecord = v.InferOutput<typeof AssignmentRecordSchema>;
+
+const counters = record({ emitted: num, acked: num, failed: num, executed: num });
 
 /** What a worker tells the cluster every few seconds (for `list` and the UI; liveness is the supervisor's job). */
-export interface WorkerHeartbeat {
-  readonly v: 1;
-  readonly topology: string;
-  readonly supervisor: string;
-  readonly host: string;
-  readonly port: number;
-  readonly pid: number;
-  readonly tasks: readonly number[];
-  readonly startedAt: number;
-  readonly time: number;
+const WorkerHeartbeatSchema = record({
+  v: version,
+  topology: text,
+  supervisor: text,
+  host: text,
+  port: int,
+  pid: int,
+  tasks: ints,
+  startedAt: num,
+  time: num,
   /** Counters per component since the worker started. */
-  readonly stats: Readonly<Record<string, { readonly emitted: number; readonly acked: number; readonly failed: number; readonly executed: number }>>;
+  stats: v.pipe(v.record(v.string(), counters, 'must be an object'), v.readonly()),
   /** CURVE public key (Z85) of the worker's data-plane port, when the cluster runs CURVE. */
-  readonly curveKey?: string;
-}
+  curveKey: v.exactOptional(v.string('must be a string')),
+});
+export type WorkerHeartbeat = v.InferOutput<typeof WorkerHeartbeatSchema>;
 
 /** The last errors reported by one component of a topology (Storm keeps ten per component). */
-export interface ComponentErrors {
-  readonly v: 1;
-  readonly topology: string;
-  readonly component: string;
-  readonly errors: readonly { readonly task: number; readonly host: string; readonly port: number; readonly message: string; readonly time: number }[];
-}
+const ComponentErrorsSchema = record({
+  v: version,
+  topology: text,
+  component: text,
+  errors: v.pipe(v.array(record({ task: int, host: text, port: int, message: v.string('must be a string'), time: num }), 'must be a list'), v.readonly()),
+});
+export type ComponentErrors = v.InferOutput<typeof ComponentErrorsSchema>;
 
-export type ApiOperation = 'submit' | 'list' | 'kill' | 'activate' | 'deactivate' | 'rebalance';
+export const API_OPERATIONS = ['submit', 'list', 'kill', 'activate', 'deactivate', 'rebalance'] as const;
+export type ApiOperation = (typeof API_OPERATIONS)[number];
 
 /** A request to the leading coordinator on `<prefix>.api.<op>`. */
-export interface ApiRequest {
-  readonly v: 1;
-  readonly op: ApiOperation;
+const ApiRequestSchema = record({
+  v: version,
+  op: v.picklist(API_OPERATIONS, `must be one of ${API_OPERATIONS.join(', ')}`),
   /** Operation arguments; each handler validates its own. */
-  readonly args: Readonly<Record<string, unknown>>;
-}
+  args: v.pipe(v.record(v.string(), v.unknown(), 'must be an object'), v.readonly()),
+});
+export type ApiRequest = v.InferOutput<typeof ApiRequestSchema>;
 
 /** The coordinator's answer: a result, or an error with the code of the SquallError it stands for. */
-export interface ApiReply {
-  readonly v: 1;
-  readonly ok: boolean;
-  readonly result?: unknown;
-  readonly error?: { readonly code: string; readonly message: string };
-}
+const ApiReplySchema = record({
+  v: version,
+  ok: v.boolean('must be true or false'),
+  result: v.exactOptional(v.unknown()),
+  error: v.exactOptional(record({ code: v.string('must be a string'), message: v.string('must be a string') })),
+});
+export type ApiReply = v.InferOutput<typeof ApiReplySchema>;
 
-export interface LeaderLease {
-  readonly v: 1;
-  readonly id: string;
-  readonly host: string;
-  readonly since: number;
-}
+const LeaderLeaseSchema = record({ v: version, id: text, host: text, since: num });
+export type LeaderLease = v.InferOutput<typeof LeaderLeaseSchema>;
 
 export class RecordError extends SquallError {
   constructor(kind: string, message: string, options?: { cause?: unknown }) {
@@ -107,61 +115,29 @@ export class RecordError extends SquallError {
   }
 }
 
-type Check = (value: unknown, path: string) => string | undefined;
+const SCHEMAS = {
+  topology: TopologyRecordSchema,
+  supervisor: SupervisorHeartbeatSchema,
+  assignment: AssignmentRecordSchema,
+  lease: LeaderLeaseSchema,
+  worker: WorkerHeartbeatSchema,
+  errors: ComponentErrorsSchema,
+  request: ApiRequestSchema,
+  reply: ApiReplySchema,
+} as const;
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const str: Check = (x, p) => (typeof x === 'string' && x.length > 0 ? undefined : `${p} must be a non-empty string`);
-const num: Check = (x, p) => (typeof x === 'number' && Number.isFinite(x) ? undefined : `${p} must be a number`);
-const ints: Check = (x, p) =>
-  Array.isArray(x) && x.every((n) => Number.isInteger(n)) ? undefined : `${p} must be a list of integers`;
-const obj: Check = (x, p) => (isObject(x) ? undefined : `${p} must be an object`);
-const oneOf =
-  (...values: string[]): Check =>
-  (x, p) =>
-    typeof x === 'string' && values.includes(x) ? undefined : `${p} must be one of ${values.join(', ')}`;
-const list =
-  (item: Record<string, Check>): Check =>
-  (x, p) => {
-    if (!Array.isArray(x)) return `${p} must be a list`;
-    for (let i = 0; i < x.length; i++) {
-      const r = checkFields(x[i], item, `${p}[${i}]`);
-      if (r !== undefined) return r;
-    }
-    return undefined;
-  };
-
-function checkFields(x: unknown, fields: Record<string, Check>, path: string): string | undefined {
-  if (!isObject(x)) return `${path} must be an object`;
-  for (const [k, check] of Object.entries(fields)) {
-    const r = check(x[k], `${path}.${k}`);
-    if (r !== undefined) return r;
-  }
-  return undefined;
-}
-
-const SHAPES = {
-  topology: { name: str, status: oneOf('ACTIVE', 'INACTIVE', 'KILLED', 'REBALANCING'), spec: obj, config: obj, packageId: str, submittedAt: num },
-  supervisor: { id: str, host: str, slots: ints, time: num },
-  assignment: { topology: str, version: num, workers: list({ supervisor: str, host: str, port: num, tasks: ints }) },
-  lease: { id: str, host: str, since: num },
-  worker: { topology: str, supervisor: str, host: str, port: num, pid: num, tasks: ints, startedAt: num, time: num, stats: obj },
-  errors: { topology: str, component: str, errors: list({ task: num, host: str, port: num, message: str, time: num }) },
-  request: { op: oneOf('submit', 'list', 'kill', 'activate', 'deactivate', 'rebalance'), args: obj },
-  reply: { ok: (x: unknown, p: string) => (typeof x === 'boolean' ? undefined : `${p} must be true or false`) },
-} satisfies Record<string, Record<string, Check>>;
-
-export type RecordKind = keyof typeof SHAPES;
+export type RecordKind = keyof typeof SCHEMAS;
 
 /** Each record kind's shape. */
-export interface ClusterRecords {
-  topology: TopologyRecord;
-  supervisor: SupervisorHeartbeat;
-  assignment: AssignmentRecord;
-  lease: LeaderLease;
-  worker: WorkerHeartbeat;
-  errors: ComponentErrors;
-  request: ApiRequest;
-  reply: ApiReply;
+export type ClusterRecords = { [K in RecordKind]: v.InferOutput<(typeof SCHEMAS)[K]> };
+
+/** `kind.path: message` for the first thing wrong. */
+export function problemAt(kind: string, issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
+  if (issue === undefined) return `${kind} is invalid`;
+  const path = (issue.path ?? []).map((p) => (typeof p.key === 'number' ? `[${p.key}]` : `.${String(p.key)}`)).join('');
+  const message = issue.input === undefined && path !== '' ? 'is missing' : issue.message;
+  return `${kind}${path}${/^(must|is) /.test(message) ? ' ' : ': '}${message}`;
 }
 
 const encoder = new TextEncoder();
@@ -179,11 +155,13 @@ export function decodeRecord<K extends RecordKind>(kind: K, bytes: Uint8Array): 
   } catch (err) {
     throw new RecordError(kind, 'not JSON', { cause: err });
   }
-  if (!isObject(value)) throw new RecordError(kind, 'not an object');
-  if (value.v !== RECORD_VERSION) {
-    throw new RecordError(kind, `version ${String(value.v)} is not supported (this build reads version ${RECORD_VERSION})`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RecordError(kind, 'not an object');
+  const v0 = (value as { v?: unknown }).v;
+  if (v0 !== RECORD_VERSION) {
+    throw new RecordError(kind, `version ${String(v0)} is not supported (this build reads version ${RECORD_VERSION})`);
   }
-  const problem = checkFields(value, SHAPES[kind], kind);
-  if (problem !== undefined) throw new RecordError(kind, problem);
-  return value as unknown as ClusterRecords[K];
+  const r = v.safeParse(SCHEMAS[kind], value);
+  if (!r.success) throw new RecordError(kind, problemAt(kind, r.issues));
+  // The record as stored, fields this build does not know included, so a rewrite loses nothing.
+  return value as ClusterRecords[K];
 }

@@ -6,6 +6,7 @@ export {
   CHECKPOINT_COMPONENT,
   CHECKPOINT_STREAM,
   CHECKPOINT_FIELDS,
+  TopologySpecSchema,
 } from './topology-spec.js';
 export type {
   TopologySpec,

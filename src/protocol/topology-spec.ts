@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { TopologyProblem } from '../common/index.js';
 import {
   ACKER_ACK_STREAM,
@@ -12,56 +13,66 @@ import {
  * The plain-data description of a topology: what `TopologyBuilder` produces, what the coordinator
  * stores and validates, what workers plan their tasks from. It plays the role of Storm's
  * `StormTopology` thrift struct; component code is not in it (it travels as the topology package).
+ * Declared once as a schema (valibot): the types below come from it, and a spec read from NATS is
+ * checked against it before {@link validateTopologySpec} checks the graph.
  */
-export type GroupingSpec =
-  | { readonly type: 'shuffle' }
-  | { readonly type: 'fields'; readonly fields: readonly string[] }
-  | { readonly type: 'all' }
-  | { readonly type: 'global' }
-  | { readonly type: 'none' }
-  | { readonly type: 'direct' }
-  | { readonly type: 'localOrShuffle' }
-  | { readonly type: 'partialKey'; readonly fields: readonly string[] }
-  | { readonly type: 'custom'; readonly name: string };
+const names = v.pipe(v.array(v.string()), v.readonly());
+const grouping = <T extends string>(type: T) => v.pipe(v.object({ type: v.literal(type) }), v.readonly());
+const withFields = <T extends string>(type: T) => v.pipe(v.object({ type: v.literal(type), fields: names }), v.readonly());
+
+export const GroupingSpecSchema = v.variant('type', [
+  grouping('shuffle'),
+  withFields('fields'),
+  grouping('all'),
+  grouping('global'),
+  grouping('none'),
+  grouping('direct'),
+  grouping('localOrShuffle'),
+  withFields('partialKey'),
+  v.pipe(v.object({ type: v.literal('custom'), name: v.string() }), v.readonly()),
+]);
+export type GroupingSpec = v.InferOutput<typeof GroupingSpecSchema>;
 
 export type GroupingType = GroupingSpec['type'];
 
-export interface StreamSpec {
-  readonly fields: readonly string[];
-  readonly direct: boolean;
-}
+export const StreamSpecSchema = v.pipe(v.object({ fields: names, direct: v.boolean() }), v.readonly());
+export type StreamSpec = v.InferOutput<typeof StreamSpecSchema>;
 
-export interface InputSpec {
-  readonly component: string;
-  readonly stream: string;
-  readonly grouping: GroupingSpec;
-}
+export const InputSpecSchema = v.pipe(v.object({ component: v.string(), stream: v.string(), grouping: GroupingSpecSchema }), v.readonly());
+export type InputSpec = v.InferOutput<typeof InputSpecSchema>;
 
-export interface ComponentSpec {
-  readonly id: string;
-  readonly kind: 'spout' | 'bolt';
-  /** Executors. */
-  readonly parallelism: number;
-  /** Tasks, fixed for the topology's life (at least `parallelism`). */
-  readonly tasks: number;
-  readonly streams: Readonly<Record<string, StreamSpec>>;
-  readonly inputs: readonly InputSpec[];
-  /** Component-level configuration overrides. */
-  readonly config: Readonly<Record<string, unknown>>;
-  /** A stateful bolt: the topology gets checkpointing (see {@link systemTopology}). */
-  readonly stateful?: boolean;
-}
+const count = v.pipe(v.number(), v.integer());
+
+export const ComponentSpecSchema = v.pipe(
+  v.object({
+    id: v.string(),
+    kind: v.picklist(['spout', 'bolt']),
+    /** Executors. */
+    parallelism: count,
+    /** Tasks, fixed for the topology's life (at least `parallelism`). */
+    tasks: count,
+    streams: v.pipe(v.record(v.string(), StreamSpecSchema), v.readonly()),
+    inputs: v.pipe(v.array(InputSpecSchema), v.readonly()),
+    /** Component-level configuration overrides. */
+    config: v.pipe(v.record(v.string(), v.unknown()), v.readonly()),
+    /** A stateful bolt: the topology gets checkpointing (see {@link systemTopology}). */
+    stateful: v.exactOptional(v.boolean()),
+  }),
+  v.readonly(),
+);
+export type ComponentSpec = v.InferOutput<typeof ComponentSpecSchema>;
+
+export const TopologySpecSchema = v.pipe(
+  v.object({ version: v.literal(1), components: v.pipe(v.record(v.string(), ComponentSpecSchema), v.readonly()) }),
+  v.readonly(),
+);
+export type TopologySpec = v.InferOutput<typeof TopologySpecSchema>;
 
 /** The system spout that drives checkpoint rounds of stateful bolts (Storm's `$checkpointspout`). */
 export const CHECKPOINT_COMPONENT = '__checkpointspout';
 /** The stream checkpoint tuples travel on, from the spout and from every bolt (Storm's `$checkpoint`). */
 export const CHECKPOINT_STREAM = '__checkpoint';
 export const CHECKPOINT_FIELDS: readonly string[] = ['txid', 'action'];
-
-export interface TopologySpec {
-  readonly version: 1;
-  readonly components: Readonly<Record<string, ComponentSpec>>;
-}
 
 /** Checks the graph: ids, parallelism, subscriptions, streams and grouping fields. */
 export function validateTopologySpec(spec: TopologySpec): TopologyProblem[] {

@@ -1,5 +1,6 @@
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import type { Value } from '../tuple/index.js';
+import { SquallError } from '../common/index.js';
 
 /**
  * Keys of a key-value state: the primitive tuple values. They are compared by value (a JS `Map`
@@ -23,7 +24,7 @@ export function encodeKey(key: StateKey): Uint8Array {
 
 export function decodeKey(bytes: Uint8Array): StateKey {
   const key = decodeValues(bytes)[0];
-  if (!isStateKey(key)) throw new TypeError(`a stored state key decodes to ${key === null ? 'null' : typeof key}, not a string, number, bigint or boolean`);
+  if (!isStateKey(key)) throw new SquallError('STATE', `a stored state key decodes to ${key === null ? 'null' : typeof key}, not a string, number, bigint or boolean`);
   return key;
 }
 

@@ -2,6 +2,7 @@ import type { Value } from '../tuple/index.js';
 import { bytesKey, decodeKey, decodeValue, encodeKey, encodeValue, isStateKey, type StateKey } from './codec.js';
 import { StateError } from './errors.js';
 import { TOMBSTONE, type PreparedChanges, type StateChange, type StateStore } from './store.js';
+import { SquallError } from '../common/index.js';
 
 /**
  * The state a stateful bolt receives in `initState` (Storm's `KeyValueState`), shaped like a
@@ -43,7 +44,7 @@ function toSlot(value: Value): Slot {
     case 'object':
       return value === null ? null : new Frozen(encodeValue(value));
     default:
-      throw new TypeError(`state values must be tuple values (string, number, bigint, boolean, null, Uint8Array, array, plain object), got ${typeof value}`);
+      throw new SquallError('STATE', `state values must be tuple values (string, number, bigint, boolean, null, Uint8Array, array, plain object), got ${typeof value}`);
   }
 }
 
@@ -58,7 +59,7 @@ function fromBytes(bytes: Uint8Array): Slot {
 
 function checkKey(key: unknown): void {
   if (!isStateKey(key)) {
-    throw new TypeError(`state keys must be strings, numbers, bigints or booleans, got ${key === null ? 'null' : typeof key}`);
+    throw new SquallError('STATE', `state keys must be strings, numbers, bigints or booleans, got ${key === null ? 'null' : typeof key}`);
   }
 }
 

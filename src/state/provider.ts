@@ -1,10 +1,9 @@
 import { ConfigError } from '../common/index.js';
-import { ackerCount, type TopologyConfig } from '../config/index.js';
+import { ackerCount, defaultRedisUrl, type TopologyConfig } from '../config/index.js';
 import { MemoryStateStore } from './memory-store.js';
 import { RedisStateStore } from './redis-store.js';
 import type { StateStore } from './store.js';
 
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const DEFAULT_KEY_PREFIX = 'squall:';
 const PROVIDER_CONFIG = 'topology.state.provider.config';
 
@@ -16,7 +15,7 @@ interface ProviderSettings {
 function settings(config: TopologyConfig): ProviderSettings {
   // Typed in the interface, but it comes from the user: check what is really there.
   const c = (config[PROVIDER_CONFIG] ?? {}) as Readonly<Record<string, unknown>>;
-  const url = c.url ?? DEFAULT_REDIS_URL;
+  const url = c.url ?? defaultRedisUrl();
   const keyPrefix = c.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
     throw new ConfigError(PROVIDER_CONFIG, `url must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { describe } from '../common/index.js';
+import { SquallError, describe } from '../common/index.js';
 import { StateError } from './errors.js';
 import { acquireRedis, releaseRedis, type RedisConnection } from './redis-pool.js';
 import type { PreparedChanges, StateChange, StateStore, StoredState } from './store.js';
@@ -86,7 +86,7 @@ export class RedisStateStore implements StateStore {
 
   private async exec(multi: ReturnType<Redis['multi']>): Promise<void> {
     const results = await multi.exec();
-    if (results === null) throw new Error('the transaction was aborted');
+    if (results === null) throw new SquallError('STATE', 'the transaction was aborted');
     for (const [err] of results) if (err !== null) throw err;
   }
 

@@ -12,6 +12,7 @@ import {
 import type { SpoutOutputCollector } from '../api/index.js';
 import type { Spout } from '../api/index.js';
 import type { TopologyContext } from '../api/index.js';
+import { SquallError } from '../common/index.js';
 
 /** What a checkpoint tuple asks of the bolts (Storm's `CheckPointState.Action`). */
 export type CheckpointAction = 'PREPARE' | 'COMMIT' | 'ROLLBACK' | 'INITSTATE';
@@ -57,7 +58,7 @@ const PHASES: ReadonlySet<string> = new Set(['COMMITTED', 'PREPARING', 'COMMITTI
 function decodeCheckpointState(bytes: Uint8Array): CheckpointState {
   const v = decodeValue(bytes) as { txid?: unknown; phase?: unknown } | null;
   if (v === null || typeof v !== 'object' || typeof v.txid !== 'number' || typeof v.phase !== 'string' || !PHASES.has(v.phase)) {
-    throw new TypeError(`the stored checkpoint state is not {txid, phase}: ${JSON.stringify(v)}`);
+    throw new SquallError('STATE', `the stored checkpoint state is not {txid, phase}: ${JSON.stringify(v)}`);
   }
   return { txid: v.txid, phase: v.phase as CheckpointState['phase'] };
 }

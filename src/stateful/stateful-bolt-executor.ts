@@ -1,4 +1,4 @@
-import { ComponentError, InvalidTopologyError, type Clock } from '../common/index.js';
+import { ComponentError, InvalidTopologyError, SquallError, type Clock } from '../common/index.js';
 import type { TopologyConfig } from '../config/index.js';
 import { CHECKPOINT_STREAM, type ComponentSpec } from '../protocol/index.js';
 import { CheckpointedKeyValueState, StateError, openStateStore, stateNamespace, type StateKey } from '../state/index.js';
@@ -55,7 +55,7 @@ abstract class CheckpointingBolt implements Bolt {
     const txid = input.getValue(0);
     const action = input.getValue(1) as CheckpointAction;
     if (typeof txid !== 'number' || !CHECKPOINT_ACTIONS.includes(action)) {
-      const problem = new TypeError(`malformed checkpoint tuple: txid ${typeof txid}, action ${JSON.stringify(action)}`);
+      const problem = new SquallError('INVALID_TUPLE', `malformed checkpoint tuple: txid ${typeof txid}, action ${JSON.stringify(action)}`);
       this.collector.reportError(new ComponentError(this.component, this.task, 'checkpoint', problem));
       this.collector.fail(input);
       return;

@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describe } from '../common/index.js';
-import type { NatsAuth } from '../config/index.js';
+import { defaultNatsServers, parseServers, type NatsAuth } from '../config/index.js';
 import { natsConnectionAuth } from '../config/nats-connect.js';
 import type { Value, Values } from '../tuple/index.js';
 import { TridentError } from './errors.js';
@@ -54,8 +54,7 @@ class JetStreamSource implements PartitionedSource {
   constructor(private readonly options: JetStreamSpoutOptions) {}
 
   private servers(): string[] {
-    const raw = this.options.servers ?? process.env.SQUALL_NATS ?? 'nats://127.0.0.1:4222';
-    return (typeof raw === 'string' ? raw.split(',') : [...raw]).map((s) => s.trim()).filter((s) => s.length > 0);
+    return this.options.servers === undefined ? defaultNatsServers() : parseServers(this.options.servers);
   }
 
   private connection(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {

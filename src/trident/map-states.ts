@@ -1,4 +1,5 @@
 import { describe } from '../common/index.js';
+import { defaultRedisUrl } from '../config/index.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import { StateError, acquireRedis, releaseRedis, type RedisConnection } from '../state/index.js';
 import type { Value } from '../tuple/index.js';
@@ -183,7 +184,7 @@ export interface MapStateOptions {
 }
 
 export interface RedisMapStateOptions extends MapStateOptions {
-  /** @defaultValue `SQUALL_REDIS_URL`, else redis://127.0.0.1:6379 */
+  /** @defaultValue `SQUALL_REDIS`, else redis://127.0.0.1:6379 */
   readonly url?: string;
   /** Prepended to every key: `<keyPrefix><topology>:<state>:<key>`. @defaultValue "squall:" */
   readonly keyPrefix?: string;
@@ -220,7 +221,7 @@ export const MemoryMapState = {
 
 function redisOpen(options: RedisMapStateOptions): (context: StateContext) => BackingMap {
   return (c) => {
-    const url = options.url ?? process.env.SQUALL_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const url = options.url ?? defaultRedisUrl();
     return new RedisBackingMap(url, `${options.keyPrefix ?? 'squall:'}${c.topologyName}:${c.stateName}:`);
   };
 }

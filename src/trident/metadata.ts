@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, describe } from '../common/index.js';
-import { natsAuthOptions, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
+import { defaultNatsServers, natsAuthOptions, parseServers, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
 import { natsConnectionAuth } from '../config/nats-connect.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import type { Value } from '../tuple/index.js';
@@ -152,8 +152,7 @@ export async function openMetadataStore(config: TopologyConfig): Promise<Metadat
   if (provider === 'memory') return new MemoryMetadataStore();
   if (provider !== 'nats') throw new ConfigError('topology.trident.metadata.provider', `unknown provider ${JSON.stringify(provider)}`);
   const c = (config[PROVIDER_CONFIG] ?? {}) as TridentMetadataConfig & Record<string, unknown>;
-  const raw = c.servers ?? process.env.SQUALL_NATS ?? 'nats://127.0.0.1:4222';
-  const servers = (typeof raw === 'string' ? raw.split(',') : [...raw]).map((s) => s.trim()).filter((s) => s.length > 0);
+  const servers = c.servers === undefined ? defaultNatsServers() : parseServers(c.servers);
   if (servers.length === 0) throw new ConfigError(PROVIDER_CONFIG, 'servers must name at least one NATS URL');
   const bucket = c.bucket ?? DEFAULT_METADATA_BUCKET;
   if (typeof bucket !== 'string' || !/^[-_a-zA-Z0-9]+$/.test(bucket)) {

@@ -1,4 +1,5 @@
 import type { Value, Values } from '../tuple/index.js';
+import { SquallError } from '../common/index.js';
 
 /** Field name -> position, shared by every tuple of one schema. */
 export class FieldIndex {
@@ -10,7 +11,7 @@ export class FieldIndex {
 
   indexOf(field: string): number {
     const i = this.index.get(field);
-    if (i === undefined) throw new RangeError(`no field '${field}' in [${this.names.join(', ')}]`);
+    if (i === undefined) throw new SquallError('INVALID_TUPLE', `no field '${field}' in [${this.names.join(', ')}]`);
     return i;
   }
 
@@ -36,7 +37,7 @@ export interface TridentTuple {
 }
 
 function expect<T>(v: Value, type: string, where: string): T {
-  if (typeof v !== type) throw new TypeError(`Trident tuple: ${where} is ${v === null ? 'null' : typeof v}, not a ${type}`);
+  if (typeof v !== type) throw new SquallError('INVALID_TUPLE', `Trident tuple: ${where} is ${v === null ? 'null' : typeof v}, not a ${type}`);
   return v as T;
 }
 
@@ -55,7 +56,7 @@ export class TridentTupleView implements TridentTuple {
   }
 
   getValue(i: number): Value {
-    if (i < 0 || i >= this.values.length) throw new RangeError(`Trident tuple: no value at ${i} (size ${this.values.length})`);
+    if (i < 0 || i >= this.values.length) throw new SquallError('INVALID_TUPLE', `Trident tuple: no value at ${i} (size ${this.values.length})`);
     return this.values[i] as Value;
   }
 

@@ -1,5 +1,6 @@
 import type { Fields } from './fields.js';
 import { SYSTEM_COMPONENT, TICK_STREAM } from './constants.js';
+import { SquallError } from '../common/index.js';
 
 /**
  * A value a tuple may carry: anything msgpack serializes, so the same topology runs unchanged when
@@ -133,7 +134,7 @@ export class TupleImpl implements Tuple {
 
   getValue(i: number): Value {
     if (i < 0 || i >= this.values.length) {
-      throw new RangeError(`Tuple from '${this.sourceComponent}' on '${this.sourceStreamId}' has no value at index ${i}`);
+      throw new SquallError('INVALID_TUPLE', `Tuple from '${this.sourceComponent}' on '${this.sourceStreamId}' has no value at index ${i}`);
     }
     return this.values[i] as Value;
   }
@@ -141,7 +142,7 @@ export class TupleImpl implements Tuple {
   getValueByField(field: string): Value {
     const i = this.fields.indexOf(field);
     if (i < 0) {
-      throw new RangeError(
+      throw new SquallError('INVALID_TUPLE', 
         `Tuple from '${this.sourceComponent}' on '${this.sourceStreamId}' has no field '${field}' (fields: ${this.fields.names.join(', ')})`,
       );
     }
@@ -188,7 +189,7 @@ function expect<T extends 'string' | 'number'>(
   where: string,
 ): T extends 'string' ? string : number {
   if (typeof v !== type) {
-    throw new TypeError(`Tuple from '${t.sourceComponent}': value '${where}' is ${typeof v}, not ${type}`);
+    throw new SquallError('INVALID_TUPLE', `Tuple from '${t.sourceComponent}': value '${where}' is ${typeof v}, not ${type}`);
   }
   return v as T extends 'string' ? string : number;
 }

@@ -9,6 +9,7 @@
  * ones evicted since the previous window: no copying, no per-tuple bookkeeping beyond the buffer.
  */
 import type { PlainMeasure } from '../api/index.js';
+import { SquallError } from '../common/index.js';
 
 export interface WindowEngineOptions {
   readonly length: PlainMeasure;
@@ -79,7 +80,7 @@ export class WindowView<T> {
 
   private slice(from: number, to: number): T[] {
     if (!this.open) {
-      throw new RangeError('A TupleWindow was read after execute returned: call get(), getNew() or getExpired() during execute and keep the array');
+      throw new SquallError('INVALID_ARGUMENT', 'A TupleWindow was read after execute returned: call get(), getNew() or getExpired() during execute and keep the array');
     }
     return this.items.slice(from, to);
   }
@@ -124,8 +125,8 @@ export class WindowState<T> {
     this.countSlide = options.slide.count ?? 0;
     this.msSlide = options.slide.ms ?? 0;
     this.eventTime = options.eventTime;
-    if (this.countLength <= 0 && this.msLength <= 0) throw new RangeError('window length must be positive');
-    if (this.countSlide <= 0 && this.msSlide <= 0) throw new RangeError('sliding interval must be positive');
+    if (this.countLength <= 0 && this.msLength <= 0) throw new SquallError('INVALID_TOPOLOGY', 'window length must be positive');
+    if (this.countSlide <= 0 && this.msSlide <= 0) throw new SquallError('INVALID_TOPOLOGY', 'sliding interval must be positive');
   }
 
   /** Items buffered and not expired (in a window or waiting for one). */
@@ -153,7 +154,7 @@ export class WindowState<T> {
       }
       return;
     }
-    if (!(time > this.watermark)) throw new RangeError(`timestamp ${time} is at or below the watermark ${this.watermark}`);
+    if (!(time > this.watermark)) throw new SquallError('INVALID_ARGUMENT', `timestamp ${time} is at or below the watermark ${this.watermark}`);
     const n = items.length;
     if (n === 0 || (times[n - 1] as number) <= time) {
       items.push(item);

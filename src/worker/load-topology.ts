@@ -57,7 +57,7 @@ export async function loadTopologyModule(moduleFile: string, file = moduleFile):
     mod = (await import(pathToFileURL(moduleFile).href)) as Record<string, unknown>;
   } catch (err) {
     // A validation error thrown while the module builds its topology is the user's real problem.
-    if (isSquallError(err)) throw err;
+    if (isRefusal(err)) throw err;
     throw new TopologyLoadError(file, describe(err), { cause: err });
   }
   let exported = mod.default;
@@ -74,7 +74,7 @@ export async function loadTopologyModule(moduleFile: string, file = moduleFile):
     try {
       exported = await (exported as () => unknown)();
     } catch (err) {
-      if (isSquallError(err)) throw err;
+      if (isRefusal(err)) throw err;
       throw new TopologyLoadError(file, `the default export threw: ${describe(err)}`, { cause: err });
     }
     if (!isTopology(exported)) throw new TopologyLoadError(file, `the default export is a function that returned ${whatIs(exported)}`);
@@ -121,6 +121,11 @@ function whatIs(x: unknown): string {
   if (holding.length > 0) return `an object holding a topology in ${list(holding)}: export that topology as the default`;
   const kind = isPlainObject(x) ? 'a plain object' : `an instance of ${(x as object).constructor.name}`;
   return `${kind}${keys.length > 0 ? ` (keys ${list(keys)})` : ''}, not a topology: ${fix}`;
+}
+
+/** The topology was refused as invalid (kept as it is); anything else thrown means the file did not load. */
+function isRefusal(err: unknown): boolean {
+  return isSquallError(err, 'INVALID_TOPOLOGY') || isSquallError(err, 'INVALID_CONFIG') || isSquallError(err, 'INCOMPATIBLE_STATE');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { InvalidTupleError, describe } from '../common/index.js';
+import { InvalidTupleError, SquallError, describe } from '../common/index.js';
 import type { TopologyPlan } from '../executor/index.js';
 import { TransportError } from '../transport/index.js';
 import type { Fields } from '../tuple/index.js';
@@ -50,7 +50,7 @@ export class StreamTable {
   /** The number of a tuple's stream: by its Fields instance (the plan's own), else by name. */
   indexOf(t: TupleImpl): number {
     const i = this.byFields.get(t.fields) ?? this.byName.get(t.sourceComponent)?.get(t.sourceStreamId);
-    if (i === undefined) throw new RangeError(`cannot send a tuple on '${t.sourceComponent}' stream '${t.sourceStreamId}', which this topology does not declare`);
+    if (i === undefined) throw new SquallError('INVALID_TUPLE', `cannot send a tuple on '${t.sourceComponent}' stream '${t.sourceStreamId}', which this topology does not declare`);
     return i;
   }
 }

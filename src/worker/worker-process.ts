@@ -8,7 +8,7 @@ import { natsAuthOptions } from '../config/index.js';
 import { WorkerRuntime } from '../executor/index.js';
 import type { AssignmentRecord, TopologyRecord, WorkerSlot } from '../protocol/cluster-records.js';
 import type { TupleImpl } from '../tuple/index.js';
-import { BatchReceiver, BatchSender, curveKeyPair, type CurveKeyPair } from '../transport/index.js';
+import { BatchReceiver, BatchSender, TransportError, curveKeyPair, type CurveKeyPair } from '../transport/index.js';
 import { loadTopologyPackage } from './load-topology.js';
 import { StreamTable, TupleBatch, decodeTupleBatch } from './tuple-batch.js';
 
@@ -185,7 +185,7 @@ export class Worker {
     this.receiver = new BatchReceiver((batch) => decodeTupleBatch(batch, streams, (task, t) => runtime.receive(task, t)), {
       paused: () => runtime.inboundFull(),
       onRefused: (err) => this.refused(err),
-      onRefusedPeer: (reason, address) => this.refused(new Error(`a client at ${address} may not deliver here (${reason})`)),
+      onRefusedPeer: (reason, address) => this.refused(new TransportError(`a client at ${address} may not deliver here (${reason})`)),
       ...(curve === undefined ? {} : { curve: { keys: curve, authorize: (key: string) => this.authorize(key) } }),
     });
     // Only the address the cluster advertises for this slot, not every interface of the machine.

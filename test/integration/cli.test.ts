@@ -62,6 +62,20 @@ describe('squall local', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a ShellBolt with a bad option as an invalid topology, naming the component', async () => {
+    const file = tempTopology(`
+      import { TopologyBuilder, ShellBolt, ShellSpout } from 'squall';
+      const b = new TopologyBuilder();
+      b.setSpout('lines', new ShellSpout({ command: ['python3', 'spout.py'], outputFields: ['line'] }));
+      b.setBolt('split', new ShellBolt({ command: ['python3', 'split.py'], outputFields: ['word'], maxPending: -1 })).shuffleGrouping('lines');
+      export default b.createTopology();
+    `);
+    const r = await squall(['local', file, '--duration', '1']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain("component 'split': ShellBolt: 'maxPending' must be a positive number, got -1");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('reports a file that does not compile or export a topology', async () => {
     const broken = tempTopology('export default = ;');
     const r1 = await squall(['local', broken, '--duration', '1']);
@@ -216,3 +230,26 @@ describe('squall test', () => {
   });
 });
 
+describe('squall config', () => {
+  it('lists every key with its default and meaning, as JSON too', async () => {
+    const r = await squall(['config', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      topology: { key: string; default: unknown; meaning: string }[];
+      daemon: { key: string; env: string | null; default: unknown; meaning: string }[];
+    };
+    expect(out.topology.find((k) => k.key === 'topology.message.timeout.secs')).toEqual({
+      key: 'topology.message.timeout.secs',
+      default: 30,
+      meaning: 'seconds before an incomplete tree fails',
+    });
+    expect(out.topology.find((k) => k.key === 'topology.max.spout.pending')?.default).toBeNull();
+    expect(out.daemon.find((k) => k.key === 'nats.servers')).toMatchObject({ env: 'SQUALL_NATS', default: ['nats://127.0.0.1:4222'] });
+    for (const k of [...out.topology, ...out.daemon]) expect(k.meaning.length, k.key).toBeGreaterThan(0);
+
+    const text = await squall(['config']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/topology\.workers\s+1\s+worker processes/);
+    expect(text.stdout).toMatch(/supervisor\.slots\s+SQUALL_SLOTS/);
+  });
+});

@@ -140,6 +140,21 @@ describe('configuration', () => {
     expect(() => validateConfig({ 'topology.max.spout.pending': -1 })).toThrow(/'topology.max.spout.pending': must be at least 1/);
     expect(() => validateConfig({ 'topology.debug': 'yes' as unknown as boolean })).toThrow(/'topology.debug': expected true or false/);
     expect(() => validateConfig({ 'topology.workers': 1.5 })).toThrow(/'topology.workers': expected an integer/);
+    expect(() => validateConfig({ 'topology.stats.sample.rate': 2 })).toThrow(/'topology.stats.sample.rate': must be at most 1, got 2/);
+    expect(() => validateConfig({ 'topology.multilang.serializer': 'xml' as 'json' })).toThrow(/expected one of "msgpack", "json", got "xml"/);
+    expect(() => validateConfig({ 'topology.acker.executors': 'two' as unknown as number })).toThrow(/expected an integer or null, got "two"/);
+  });
+
+  it('checks the settings inside provider configuration, naming the setting', () => {
+    expect(() => validateConfig({ 'topology.state.provider.config': { url: 'http://x' } })).toThrow(
+      /'topology.state.provider.config': url must be a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/x"/,
+    );
+    expect(() => validateConfig({ 'topology.trident.metadata.provider.config': { bucket: 'a b' } })).toThrow(/bucket must be a name of letters/);
+    expect(() => validateConfig({ 'topology.state.provider.config': [] as never })).toThrow(/expected an object or null, got \[\]/);
+    expect(validateConfig({ 'topology.trident.metadata.provider.config': { servers: ['nats://a:1'], user: 'u' } })['topology.trident.metadata.provider.config']).toEqual({
+      servers: ['nats://a:1'],
+      user: 'u',
+    });
   });
 
   it('refuses unknown topology keys with a hint, and lets user keys through', () => {

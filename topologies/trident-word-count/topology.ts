@@ -5,7 +5,7 @@
  * a few words in every batch, reading them back from the state with `stateQuery`.
  *
  *   squall local topologies/trident-word-count/topology.ts --duration 5
- *   SQUALL_REDIS_URL=redis://127.0.0.1:6379 squall local topologies/trident-word-count/topology.ts --duration 5
+ *   SQUALL_REDIS=redis://127.0.0.1:6379 squall local topologies/trident-word-count/topology.ts --duration 5
  */
 import {
   FixedBatchSpout,
@@ -83,7 +83,7 @@ export function tridentWordCount(options: TridentWordCountOptions = {}) {
   return topology.build({ 'topology.max.spout.pending': 3, ...options.config });
 }
 
-/** Memory state by default; Redis when SQUALL_REDIS_URL (or SQUALL_REDIS) gives a URL. */
+/** Memory state by default; Redis when SQUALL_REDIS gives a URL. */
 export default function main() {
-  return tridentWordCount({ redisUrl: process.env.SQUALL_REDIS_URL ?? process.env.SQUALL_REDIS });
+  return tridentWordCount({ redisUrl: process.env.SQUALL_REDIS });
 }

@@ -1,4 +1,5 @@
 import type { Tuple, Value } from '../../tuple/index.js';
+import { SquallError } from '../../common/index.js';
 
 /** The one field of a late-tuple stream, as in Storm. */
 export const LATE_TUPLE_FIELD = 'late_tuple';
@@ -37,7 +38,7 @@ export function toLateTupleValue(t: Tuple, timestamp: number, watermark: number)
 export function lateTupleOf(t: Tuple): LateTuple {
   const v = t.getValueByField(LATE_TUPLE_FIELD) as Partial<LateTuple> | null;
   if (v === null || typeof v !== 'object' || !Array.isArray(v.values) || typeof v.timestamp !== 'number') {
-    throw new TypeError(`Tuple from '${t.sourceComponent}' on '${t.sourceStreamId}': field '${LATE_TUPLE_FIELD}' is not a late tuple`);
+    throw new SquallError('INVALID_ARGUMENT', `Tuple from '${t.sourceComponent}' on '${t.sourceStreamId}': field '${LATE_TUPLE_FIELD}' is not a late tuple`);
   }
   return v as LateTuple;
 }

@@ -1,3 +1,4 @@
+import { SquallError } from '../../common/index.js';
 /**
  * How long a window is and how far it slides: a number of tuples ({@link Count}) or a span of time
  * ({@link Duration}, milliseconds). Plain `{ count: 5 }` and `{ ms: 10_000 }` objects work too.
@@ -55,7 +56,7 @@ export function toPlainMeasure(m: WindowMeasure): PlainMeasure {
     if ('count' in m && typeof m.count === 'number') return { count: m.count };
     if ('ms' in m && typeof m.ms === 'number') return { ms: m.ms };
   }
-  throw new TypeError(`expected Count.of(n), Duration.of...(n), { count } or { ms }, got ${JSON.stringify(m)}`);
+  throw new SquallError('INVALID_TOPOLOGY', `expected Count.of(n), Duration.of...(n), { count } or { ms }, got ${JSON.stringify(m)}`);
 }
 
 export function formatMs(ms: number): string {
