@@ -17,7 +17,7 @@ import {
 import { ackerCount, validateConfig, type TopologyConfig } from '../config/index.js';
 import * as v from 'valibot';
 import { TopologySpecSchema, validateTopologySpec, type TopologySpec } from '../protocol/index.js';
-import type { ClusterListing, TopologyListing } from '../protocol/api.js';
+import { checkApiArgs, type ClusterListing, type TopologyListing } from '../protocol/api.js';
 import { problemAt, type ApiRequest, type AssignmentRecord, type SupervisorHeartbeat, type TopologyRecord, type WorkerSlot } from '../protocol/cluster-records.js';
 import { executorsOf, freeSlots, pickSlots, reassignLost, respread, spread, workersPerSupervisor } from './scheduler.js';
 
@@ -290,6 +290,8 @@ export class Coordinator {
     const state = this.state;
     if (state === undefined || this.leadership === undefined) throw new SquallError('CLUSTER', 'this coordinator is not the leader');
     const a = request.args;
+    // Submit checks its own arguments, naming the topology's problems as an invalid topology.
+    if (request.op !== 'submit') checkApiArgs(request.op, a);
     switch (request.op) {
       case 'submit':
         return this.submit(state, a);

@@ -11,6 +11,8 @@ import { TopologySpecSchema } from './topology-spec.js';
 
 const name = v.pipe(v.string('must be a string'), v.minLength(1, 'must be a non-empty string'));
 const count = v.pipe(v.number('must be a number'), v.integer('must be an integer'));
+/** Workers and executors: at least one. */
+const atLeastOne = v.pipe(count, v.minValue(1, 'must be at least 1'));
 const seconds = v.pipe(v.number('must be a number'), v.finite('must be a number'), v.minValue(0, 'must not be negative'));
 const readonlyObject = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.object(entries, 'must be an object'), v.readonly());
 const list = <S extends v.GenericSchema>(item: S) => v.pipe(v.array(item, 'must be a list'), v.readonly());
@@ -57,7 +59,7 @@ export const API = {
       spec: TopologySpecSchema,
       config: v.exactOptional(v.pipe(v.record(v.string(), v.unknown(), 'must be an object'), v.readonly())),
       packageId: name,
-      workers: v.exactOptional(count),
+      workers: v.exactOptional(atLeastOne),
       inactive: v.exactOptional(v.boolean('must be true or false')),
     }),
     result: SubmitResultSchema,
@@ -69,8 +71,8 @@ export const API = {
   rebalance: {
     args: readonlyObject({
       name,
-      workers: v.exactOptional(count),
-      executors: v.exactOptional(v.pipe(v.record(v.string(), count, 'must be an object'), v.readonly())),
+      workers: v.exactOptional(atLeastOne),
+      executors: v.exactOptional(v.pipe(v.record(v.string(), atLeastOne, 'must be an object'), v.readonly())),
       waitSecs: v.exactOptional(seconds),
     }),
     result: readonlyObject({ name, waitSecs: seconds }),

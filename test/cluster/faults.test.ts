@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRecord } from '../../src/protocol/cluster-records.js';
 import { HEALTHY_AFTER_MS } from '../../src/supervisor/supervisor.js';
 import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
@@ -174,4 +175,25 @@ describe('faults that stall or slow a cluster', () => {
     await eventuallyAsync(async () => topologyOf(await c.listJson(), 'wc')?.workers.filter((w) => w.alive).length === 2, 'two workers again', 60_000);
     expect(topologyOf(await c.listJson(), 'wc')?.hint).toBeUndefined();
   }, 300_000);
+  it('refuses an API request whose arguments are malformed, naming the argument, and keeps serving', async () => {
+    const c = newCluster({});
+    c.startCoordinator('c1');
+    await eventuallyAsync(async () => (await c.listJson().catch(() => undefined)) !== undefined, 'the coordinator to answer', 30_000);
+    const nc = await connect({ servers: nats.url });
+    try {
+      // Sent by hand, as any client allowed to publish on the subject could.
+      const ask = async (op: string, args: unknown) =>
+        decodeRecord('reply', (await nc.request(`${c.prefix}.api.${op}`, new TextEncoder().encode(JSON.stringify({ v: 1, op, args })), { timeout: 10_000 })).data);
+      const badWait = await ask('kill', { name: 'wc', waitSecs: 'soon' });
+      expect(badWait.ok).toBe(false);
+      expect(badWait.error?.message).toMatch(/waitSecs/);
+      const badExecutors = await ask('rebalance', { name: 'wc', executors: { split: -2 } });
+      expect(badExecutors.ok).toBe(false);
+      expect(badExecutors.error?.message).toMatch(/executors/);
+      // Still serving: a well-formed request is answered.
+      expect((await ask('list', {})).ok).toBe(true);
+    } finally {
+      await nc.close();
+    }
+  });
 });
