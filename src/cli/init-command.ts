@@ -54,7 +54,9 @@ function init(args: InitArgs): number {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text, { mode: rel.endsWith('.py') ? 0o755 : 0o644 });
   }
-  const shown = path.relative(process.cwd(), dir) || '.';
+  // A path below here reads best relative; one elsewhere reads best absolute.
+  const relative = path.relative(process.cwd(), dir) || '.';
+  const shown = relative.startsWith('..') ? dir : relative;
   process.stdout.write(
     [
       `Created ${shown}: ${Object.keys(files).join(', ')}`,
