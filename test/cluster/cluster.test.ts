@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/cluster/index.js';
 import { TopologyPlan } from 'squall/internal';
 import { loadTopologyFile } from '../../src/worker/load-topology.js';
-import { TestCluster, root, runCli, type ListingJson } from '../helpers/cluster.js';
+import { TestCluster, root, runCli, type ListingJson, stopAfterEach } from '../helpers/cluster.js';
 import { freePort, startNats, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync, sleep } from '../helpers/wait.js';
 
@@ -27,10 +27,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await nats?.stop();
 });
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
+stopAfterEach(() => {
+  const taken = { cluster };
   cluster = undefined;
+  return taken;
 });
 
 function newCluster(env: Record<string, string>, natsUrl = nats.url): TestCluster {

@@ -5,10 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { TestCluster, root, runCli } from '../helpers/cluster.js';
+import { TestCluster, root, runCli, stopAfterEach } from '../helpers/cluster.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { redisCounts } from '../helpers/trident.js';
 import { eventually, eventuallyAsync } from '../helpers/wait.js';
@@ -17,12 +17,10 @@ const fixture = path.join(root, 'test/fixtures/cluster-word-count/topology.ts');
 let nats: RunningServer | undefined;
 let cluster: TestCluster | undefined;
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
-  cluster = undefined;
-  await nats?.stop();
-  nats = undefined;
+stopAfterEach(() => {
+  const taken = { cluster, nats };
+  cluster = nats = undefined;
+  return taken;
 });
 
 describe('the daemons', () => {

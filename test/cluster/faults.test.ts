@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/protocol/cluster-records.js';
 import { HEALTHY_AFTER_MS } from '../../src/supervisor/supervisor.js';
-import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
+import { TestCluster, root, type ListingJson, stopAfterEach } from '../helpers/cluster.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync, sleep } from '../helpers/wait.js';
 
@@ -27,10 +27,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await nats?.stop();
 });
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
+stopAfterEach(() => {
+  const taken = { cluster };
   cluster = undefined;
+  return taken;
 });
 
 function newCluster(env: Record<string, string>): TestCluster {

@@ -7,10 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { TestCluster, root, runCli } from '../helpers/cluster.js';
+import { TestCluster, root, runCli, stopAfterEach } from '../helpers/cluster.js';
 import { makeOperatorAuth, makePki } from '../helpers/nats-security.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { redisCounts } from '../helpers/trident.js';
@@ -21,12 +21,10 @@ const trident = path.join(root, 'test/fixtures/cluster-trident/topology.ts');
 let nats: RunningServer | undefined;
 let cluster: TestCluster | undefined;
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
-  cluster = undefined;
-  await nats?.stop();
-  nats = undefined;
+stopAfterEach(() => {
+  const taken = { cluster, nats };
+  cluster = nats = undefined;
+  return taken;
 });
 
 function tempDir(): string {

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { TestCluster, root, runCli } from '../helpers/cluster.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { TestCluster, root, runCli, stopAfterEach } from '../helpers/cluster.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync } from '../helpers/wait.js';
 
@@ -16,12 +16,10 @@ const fixture = path.join(root, 'test/fixtures/cluster-word-count/topology.ts');
 let nats: RunningServer | undefined;
 let cluster: TestCluster | undefined;
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
-  cluster = undefined;
-  await nats?.stop();
-  nats = undefined;
+stopAfterEach(() => {
+  const taken = { cluster, nats };
+  cluster = nats = undefined;
+  return taken;
 });
 
 /** The permissions of ARCHITECTURE.md for the cluster prefix `p`, as a nats-server config. */

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './servers.js';
+import { afterEach } from 'vitest';
+import { freePort, type RunningServer } from './servers.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = path.join(root, 'dist/cli/main.js');
@@ -181,4 +182,18 @@ export interface ListingJson {
     hint?: string;
   }[];
   skipped: { bucket: string; key: string; revision: number; problem: string }[];
+}
+
+/**
+ * After each test, stops what it started: its cluster (printing the cluster's logs first when the
+ * test failed) and, when the test started its own, its nats-server. `take` hands them over and
+ * clears the test file's variables.
+ */
+export function stopAfterEach(take: () => { cluster?: TestCluster | undefined; nats?: RunningServer | undefined }): void {
+  afterEach(async (ctx) => {
+    const { cluster, nats } = take();
+    if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
+    cluster?.stop();
+    await nats?.stop();
+  });
 }
