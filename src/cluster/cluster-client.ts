@@ -1,7 +1,8 @@
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ApiOperation, ApiReply } from '../protocol/cluster-records.js';
-import { connectNats, natsServers, requestApi, type ClusterConnectOptions } from './cluster-state.js';
+import { natsServers } from '../config/index.js';
+import { connectNats, requestApi, type ClusterConnectOptions } from './cluster-state.js';
 
 /**
  * What the cluster commands need: the coordinator's API and, for `submit`, the package store. It

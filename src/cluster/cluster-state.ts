@@ -3,8 +3,8 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SquallError, describe } from '../common/index.js';
-import { defaultNatsServers, parseServers, type NatsAuth } from '../config/index.js';
-import { natsConnectionAuth } from '../config/nats-connect.js';
+import { natsServers, type NatsAuth } from '../config/index.js';
+import { natsConnectOptions } from '../config/nats-connect.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -49,16 +49,11 @@ export interface ClusterConnectOptions extends NatsAuth {
   readonly bucketPrefix?: string;
 }
 
-/** Where NATS is: explicit servers, else `SQUALL_NATS` (comma-separated), else the default. */
-export function natsServers(servers?: string | readonly string[]): string[] {
-  return servers === undefined ? defaultNatsServers() : parseServers(servers);
-}
-
 /** A NATS connection as `options` say, reconnecting forever; a clear error when NATS is not reached. */
 export async function connectNats(options: ClusterConnectOptions): Promise<NatsConnection> {
   const servers = natsServers(options.servers);
   try {
-    return await connect({ servers, name: options.name ?? 'squall', maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectionAuth(options) });
+    return await connect(natsConnectOptions(servers, options.name ?? 'squall', options));
   } catch (err) {
     throw new ClusterError(`cannot reach NATS at ${servers.join(', ')}: ${describe(err)}`, { cause: err });
   }

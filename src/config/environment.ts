@@ -60,3 +60,8 @@ export function defaultNatsServers(): string[] {
 export function defaultRedisUrl(): string {
   return processEnvironment().redis ?? DEFAULT_REDIS_URL;
 }
+
+/** Where NATS is: explicit servers, else `SQUALL_NATS` (comma-separated), else the default. */
+export function natsServers(servers?: string | readonly string[]): string[] {
+  return servers === undefined ? defaultNatsServers() : parseServers(servers);
+}

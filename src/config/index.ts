@@ -4,7 +4,7 @@ export { loadDaemonConfig, DAEMON_CONFIG_KEYS } from './daemon-config.js';
 export type { DaemonConfig, DaemonConfigSources } from './daemon-config.js';
 export { natsAuthEnabled, natsAuthOptions } from './nats-auth.js';
 export type { NatsAuth } from './nats-auth.js';
-export { parseServers, readEnvironment, processEnvironment, defaultNatsServers, defaultRedisUrl, DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ENV } from './environment.js';
+export { parseServers, readEnvironment, processEnvironment, defaultNatsServers, natsServers, defaultRedisUrl, DEFAULT_NATS_URL, DEFAULT_REDIS_URL, ENV } from './environment.js';
 export type { SquallEnvironment } from './environment.js';
 export { topologyConfigTable, daemonConfigTable, withGeneratedSections } from './docs.js';
 export { daemonConfigKeys } from './daemon-config.js';

@@ -17,3 +17,8 @@ export function natsConnectionAuth(auth: NatsAuth): Partial<NodeConnectionOption
   }
   return { ...rest, authenticator: credsAuthenticator(creds) };
 }
+
+/** The options every Squall NATS connection uses: reconnect forever, quickly, with `auth`'s credentials. */
+export function natsConnectOptions(servers: readonly string[], name: string, auth: NatsAuth): NodeConnectionOptions {
+  return { servers: [...servers], name, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectionAuth(auth) };
+}

@@ -117,7 +117,7 @@ export class WorkerRuntime {
         else if (remote !== undefined) remote(task, tuple);
         else throw new SquallError('INVALID_ARGUMENT', `No task ${task} in this worker and no transport to reach it`);
       },
-      onError: (component, task, error) => this.recordError(component, task, error),
+      onError: (component, task, error) => this.reportError(component, task, error),
       wake: () => this.wake(),
       localAcker: (task) => localAckers.get(task),
     };
@@ -380,12 +380,8 @@ export class WorkerRuntime {
     return this.totalErrors;
   }
 
-  /** Reports an error of a task found outside its executor (e.g. its tuple could not be sent to another worker). */
+  /** Records a task's error: from its executor, or found outside it (its tuple could not be sent to another worker). */
   reportError(component: string, task: number, error: unknown): void {
-    this.recordError(component, task, error);
-  }
-
-  private recordError(component: string, task: number, error: unknown): void {
     const message = describe(error);
     this.totalErrors++;
     this.errorCounts.set(component, (this.errorCounts.get(component) ?? 0) + 1);

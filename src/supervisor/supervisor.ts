@@ -3,8 +3,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterState, describeSkipped, natsServers, type ClusterConnectOptions } from '../cluster/index.js';
+import { ClusterState, describeSkipped, type ClusterConnectOptions } from '../cluster/index.js';
 import { ConsoleLogger, PeriodicTask, SquallError, realClock, type Clock, type Logger } from '../common/index.js';
+import { natsServers } from '../config/index.js';
 
 export interface SupervisorOptions {
   /** Time for heartbeats, worker timeouts and restart backoff. @defaultValue the real clock */

@@ -1,8 +1,8 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describe } from '../common/index.js';
-import { defaultNatsServers, parseServers, type NatsAuth } from '../config/index.js';
-import { natsConnectionAuth } from '../config/nats-connect.js';
+import { natsServers, type NatsAuth } from '../config/index.js';
+import { natsConnectOptions } from '../config/nats-connect.js';
 import type { Value, Values } from '../tuple/index.js';
 import { TridentError } from './errors.js';
 import type { TransactionAttempt, TridentCollector } from './operations.js';
@@ -54,20 +54,14 @@ class JetStreamSource implements PartitionedSource {
   constructor(private readonly options: JetStreamSpoutOptions) {}
 
   private servers(): string[] {
-    return this.options.servers === undefined ? defaultNatsServers() : parseServers(this.options.servers);
+    return natsServers(this.options.servers);
   }
 
   private connection(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     this.conn ??= (async () => {
       const servers = this.servers();
       try {
-        const nc = await connect({
-          servers,
-          name: 'squall-trident-spout',
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 250,
-          ...natsConnectionAuth(this.options),
-        });
+        const nc = await connect(natsConnectOptions(servers, 'squall-trident-spout', this.options));
         return { nc, js: jetstream(nc) };
       } catch (err) {
         this.conn = undefined;

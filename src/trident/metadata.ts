@@ -1,8 +1,8 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, describe } from '../common/index.js';
-import { defaultNatsServers, natsAuthOptions, parseServers, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
-import { natsConnectionAuth } from '../config/nats-connect.js';
+import { natsAuthOptions, natsServers, type NatsAuth, type TopologyConfig, type TridentMetadataConfig } from '../config/index.js';
+import { natsConnectOptions } from '../config/nats-connect.js';
 import { decodeValues, encodeValues } from '../protocol/index.js';
 import type { Value } from '../tuple/index.js';
 import { TridentError } from './errors.js';
@@ -72,19 +72,14 @@ export class NatsMetadataStore implements MetadataStore {
   ) {}
 
   static async open(servers: readonly string[], bucket: string = DEFAULT_METADATA_BUCKET, auth: NatsAuth = {}): Promise<NatsMetadataStore> {
-    const poolKey = `${servers.join(',')}|${bucket}|${auth.user ?? ''}|${auth.credsFile ?? ''}|${auth.tls?.certFile ?? ''}`;
+    // Every credential in the key: topologies logging in differently never share a connection.
+    const poolKey = `${servers.join(',')}|${bucket}|${JSON.stringify(natsAuthOptions(auth))}`;
     let p = natsPool.get(poolKey);
     if (p === undefined) {
       const connection = (async () => {
         let nc: NatsConnection;
         try {
-          nc = await connect({
-            servers: [...servers],
-            name: 'squall-trident',
-            maxReconnectAttempts: -1,
-            reconnectTimeWait: 250,
-            ...natsConnectionAuth(auth),
-          });
+          nc = await connect(natsConnectOptions(servers, 'squall-trident', auth));
         } catch (err) {
           throw new TridentError(`cannot reach NATS at ${servers.join(', ')} for the Trident metadata: ${describe(err)}`, { cause: err });
         }
@@ -152,7 +147,7 @@ export async function openMetadataStore(config: TopologyConfig): Promise<Metadat
   if (provider === 'memory') return new MemoryMetadataStore();
   if (provider !== 'nats') throw new ConfigError('topology.trident.metadata.provider', `unknown provider ${JSON.stringify(provider)}`);
   const c = (config[PROVIDER_CONFIG] ?? {}) as TridentMetadataConfig & Record<string, unknown>;
-  const servers = c.servers === undefined ? defaultNatsServers() : parseServers(c.servers);
+  const servers = natsServers(c.servers);
   if (servers.length === 0) throw new ConfigError(PROVIDER_CONFIG, 'servers must name at least one NATS URL');
   const bucket = c.bucket ?? DEFAULT_METADATA_BUCKET;
   if (typeof bucket !== 'string' || !/^[-_a-zA-Z0-9]+$/.test(bucket)) {

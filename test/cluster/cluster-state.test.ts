@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterState, natsServers } from '../../src/cluster/index.js';
+import { ClusterState } from '../../src/cluster/index.js';
+import { natsServers } from '../../src/config/index.js';
 import { decodeRecord, encodeRecord, type TopologyRecord } from '../../src/protocol/cluster-records.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { sleep } from '../helpers/wait.js';
