@@ -10,6 +10,7 @@ import type { ApiOperation } from '../protocol/cluster-records.js';
 import { loadTopologyPackage } from '../worker/load-topology.js';
 import { connectOptionsOf, daemonConfigOf, withClusterOptions, type ClusterArgs } from './cluster-options.js';
 import { exitCodeOf } from './exit-codes.js';
+import { table } from './format.js';
 
 /**
  * The commands that talk to a running cluster: submit, list, kill, activate, deactivate,
@@ -133,11 +134,6 @@ function count(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
   if (n >= 1e4) return `${(n / 1e3).toFixed(0)}K`;
   return String(n);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
 export const listCommand: CommandModule<object, ListArgs> = {

@@ -1,13 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { configKeys, daemonConfigKeys } from '../config/index.js';
+import { table } from './format.js';
 
 interface ConfigArgs {
   json: boolean;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
 /** `squall config`: every configuration key with its default and meaning, from the schemas. */

@@ -46,3 +46,9 @@ export function formatSummaryTable(summary: TopologySummary): string {
   }
   return out.join('\n');
 }
+
+/** Rows as columns padded to their widest cell, two spaces apart (the first row sets the column count). */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -49,6 +49,11 @@ export interface ClusterConnectOptions extends NatsAuth {
   readonly bucketPrefix?: string;
 }
 
+/** Heartbeats older than this are gone (the TTL of the heartbeat buckets). */
+export const DEFAULT_HEARTBEAT_TTL_MS = 10_000;
+/** A leader that stops renewing loses the lease after this long (the leader bucket's TTL). */
+export const DEFAULT_LEASE_TTL_MS = 4000;
+
 /** A NATS connection as `options` say, reconnecting forever; a clear error when NATS is not reached. */
 export async function connectNats(options: ClusterConnectOptions): Promise<NatsConnection> {
   const servers = natsServers(options.servers);
@@ -150,10 +155,10 @@ export class ClusterState {
         // Bucket TTLs are in milliseconds: a heartbeat or lease not renewed in time disappears.
         kvm.create(`${prefix}_topologies`, { history: 1 }),
         kvm.create(`${prefix}_assignments`, { history: 1 }),
-        kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
-        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? 4000 }),
+        kvm.create(`${prefix}_supervisors`, { history: 1, ttl: options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS }),
+        kvm.create(`${prefix}_leader`, { history: 1, ttl: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS }),
         new Objm(nc).create(`${prefix}_packages`),
-        kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? 10_000 }),
+        kvm.create(`${prefix}_workers`, { history: 1, ttl: options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS }),
         kvm.create(`${prefix}_errors`, { history: 1 }),
       ]);
       return new ClusterState(nc, topologies, assignments, supervisors, leader, packages, workers, errors, await jetstreamManager(nc), prefix, servers);

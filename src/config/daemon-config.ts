@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as v from 'valibot';
 import { ConfigError, describe } from '../common/index.js';
-import { parseServers } from './environment.js';
+import { DEFAULT_NATS_URL, ENV, parseServers } from './environment.js';
 import { closestOf, shownDefault } from './topology-config.js';
 
 /** One daemon key: its schema (which converts strings from the environment and flags), variable, default and meaning. */
@@ -62,7 +62,7 @@ const curveSwitch = v.pipe(
  * `DaemonConfig` type, the validation, the README's table and `squall config`.
  */
 const KEYS = {
-  'nats.servers': key(servers, 'NATS URLs', { env: 'SQUALL_NATS', default: ['nats://127.0.0.1:4222'], shown: '`nats://127.0.0.1:4222`' }),
+  'nats.servers': key(servers, 'NATS URLs', { env: ENV.nats, default: [DEFAULT_NATS_URL], shown: `\`${DEFAULT_NATS_URL}\`` }),
   'nats.user': key(text, 'NATS user name', { env: 'SQUALL_NATS_USER' }),
   'nats.pass': key(text, 'NATS password', { env: 'SQUALL_NATS_PASS' }),
   'nats.token': key(text, 'NATS token', { env: 'SQUALL_NATS_TOKEN' }),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import type { Subscription } from '@nats-io/transport-node';
-import { ClusterState, describeSkipped, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
+import { ClusterState, DEFAULT_LEASE_TTL_MS, describeSkipped, type ClusterConnectOptions, type Leadership } from '../cluster/index.js';
 import {
   AlreadyAliveError,
   ConsoleLogger,
@@ -42,9 +42,6 @@ export interface CoordinatorOptions {
 }
 
 export type { ClusterListing, TopologyListing } from '../protocol/api.js';
-
-/** The lease a leader holds (the leader bucket's TTL, `cluster.lease.ttl.secs`). */
-export const DEFAULT_LEASE_TTL_MS = 4000;
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
 
@@ -261,7 +258,7 @@ export class Coordinator {
   /** What `list` suggests for a topology that is unbalanced and that the coordinator cannot even out itself. */
   private hintFor(t: TopologyRecord, slots: readonly WorkerSlot[], supervisors: readonly SupervisorHeartbeat[], assignments: readonly AssignmentRecord[]): string | undefined {
     if (t.status !== 'ACTIVE' && t.status !== 'INACTIVE') return undefined;
-    const requested = this.wantedWorkers(t);
+    const requested = this.wantedWorkers(t, validateConfig(t.config));
     if (slots.length < requested) {
       return `runs on ${slots.length} of ${requested} requested workers (not enough slots were free): run \`squall rebalance ${t.name}\` once slots are free`;
     }
@@ -274,13 +271,13 @@ export class Coordinator {
 
   /** A fresh placement of the whole topology on up to its requested number of free slots. */
   private schedule(t: TopologyRecord, free: ReturnType<typeof freeSlots>): WorkerSlot[] {
-    const executors = executorsOf(t.spec, validateConfig(t.config));
-    return spread(executors, pickSlots(free, this.wantedWorkers(t, executors.length)));
+    const config = validateConfig(t.config);
+    const executors = executorsOf(t.spec, config);
+    return spread(executors, pickSlots(free, this.wantedWorkers(t, config, executors.length)));
   }
 
   /** The workers a topology asks for, at most one per executor. */
-  private wantedWorkers(t: TopologyRecord, executors?: number): number {
-    const config = validateConfig(t.config);
+  private wantedWorkers(t: TopologyRecord, config: TopologyConfig, executors?: number): number {
     return Math.max(1, Math.min(t.workers ?? config['topology.workers'], executors ?? executorsOf(t.spec, config).length));
   }
 

@@ -265,10 +265,7 @@ export class TupleOutbox {
       if (!force && n < batchSize && this.inFlight.size - n >= batchSize) {
         this.lingerTimer ??= setTimeout(this.lingerDone, BATCH_LINGER_MS);
       } else {
-        if (this.lingerTimer !== undefined) {
-          clearTimeout(this.lingerTimer);
-          this.lingerTimer = undefined;
-        }
+        this.stopLinger();
         this.closeBatch();
       }
     }

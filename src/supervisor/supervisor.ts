@@ -229,6 +229,7 @@ export class Supervisor {
   private onExit(worker: RunningWorker, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.workers.get(worker.port) === worker) this.workers.delete(worker.port);
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
+    let wait = 0;
     if (worker.stopping || (code === 0 && signal === null)) {
       this.logger.log('info', `worker of '${worker.topology}' on port ${worker.port} stopped`);
       this.backoff.delete(worker.port);
@@ -237,13 +238,12 @@ export class Supervisor {
       const healthy = worker.firstBeat > 0 && worker.lastBeat - worker.firstBeat >= HEALTHY_AFTER_MS;
       const next = nextBackoff(this.backoff.get(worker.port), worker.key, healthy);
       this.backoff.set(worker.port, { ...next, notBefore: now + next.delayMs });
-      const delay = next.delayMs;
+      wait = next.delayMs;
       const tail = worker.stderrTail.length > 0 ? `; last output:\n  ${worker.stderrTail.slice(-5).join('\n  ')}` : '';
-      this.logger.log('error', `worker of '${worker.topology}' on port ${worker.port} (pid ${worker.child.pid ?? '?'}) ${how}; restarting in ${delay} ms${tail}`);
+      this.logger.log('error', `worker of '${worker.topology}' on port ${worker.port} (pid ${worker.child.pid ?? '?'}) ${how}; restarting in ${wait} ms${tail}`);
     }
     if (!this.loop.isStopped) {
       // Restart (or settle the slot) without waiting for the next tick.
-      const wait = Math.max(0, (this.backoff.get(worker.port)?.notBefore ?? 0) - this.clock.now());
       this.clock.setTimeout(() => void this.loop.runNow(), wait);
     }
   }

@@ -2,6 +2,9 @@ import { Pull, Push } from 'zeromq';
 import { SquallError, describe } from '../common/index.js';
 import { zapHandler, type CurveAuthorizer, type CurveKeyPair } from './curve.js';
 
+/** The ZeroMQ events of a failed CURVE (or plain) handshake. */
+const HANDSHAKE_ERRORS = ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const;
+
 /**
  * The data plane between workers: each worker binds one PULL socket on its slot and keeps a PUSH
  * socket per peer worker. Messages are whole batches (bytes); what is in them is the worker's
@@ -54,7 +57,7 @@ export class BatchReceiver {
   ) {
     this.socket = new Pull({ receiveHighWaterMark: options.highWaterMark ?? 64 });
     const onRefusedPeer = options.onRefusedPeer;
-    for (const type of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
+    for (const type of HANDSHAKE_ERRORS) {
       this.socket.events.on(type, (e) => {
         this.refusedPeers++;
         onRefusedPeer?.(`${type.slice('handshake:error:'.length)} failure: ${e.error.message}`, e.address);
@@ -183,7 +186,7 @@ export class BatchSender {
     if (onPeerLost !== undefined) this.socket.events.on('disconnect', () => onPeerLost(endpoint));
     const onHandshakeFailed = options.onHandshakeFailed;
     if (onHandshakeFailed !== undefined) {
-      for (const type of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
+      for (const type of HANDSHAKE_ERRORS) {
         this.socket.events.on(type, (e) => onHandshakeFailed(endpoint, e.error.message));
       }
     }
