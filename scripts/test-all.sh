@@ -40,16 +40,20 @@ status=0
 # Static checks: each passes or fails as one test in the final count.
 checks_passed=0
 checks_failed=0
-for check in typecheck lint; do
-  log "npm run $check"
-  if npm run --silent "$check"; then
+check() {
+  local name=$1
+  shift
+  log "$name"
+  if "$@"; then
     checks_passed=$((checks_passed + 1))
   else
-    echo "FAIL npm run $check"
+    echo "FAIL $name"
     checks_failed=$((checks_failed + 1))
     status=1
   fi
-done
+}
+check "npm run typecheck" npm run --silent typecheck
+check "npm run lint" npm run --silent lint
 
 log "vitest"
 npx vitest run --reporter=default --reporter=json --outputFile="$results/vitest.json" || status=1
@@ -58,8 +62,13 @@ if [ -d multilang/python/tests ]; then
   log "pytest"
   python3 -m pytest multilang/python/tests -q --junitxml="$results/pytest.xml"
   rc=$?
-  # Exit code 5 means "no tests collected": an empty suite must not pass silently either.
-  [ $rc -eq 0 ] || status=1
+  # Exit code 5 means "no tests collected": an empty suite must not pass silently either. A
+  # non-zero exit with no failure in the report (no tests, pytest missing) counts as one.
+  if [ $rc -ne 0 ]; then
+    status=1
+    grep -qE 'failures="[1-9]|errors="[1-9]' "$results/pytest.xml" 2>/dev/null \
+      || echo '<testsuite tests="1" failures="1"/>' > "$results/pytest-exit.xml"
+  fi
   log "pytest against the built wheel"
   bash scripts/test-python-wheel.sh --junitxml="$results/pytest-wheel.xml" || status=1
   # A wheel that does not build leaves no report: count it as a failure.
@@ -67,8 +76,9 @@ if [ -d multilang/python/tests ]; then
 fi
 
 if [ -f multilang/go/go.mod ]; then
+  check "go vet" bash -c 'cd multilang/go && go vet ./...'
   log "go test"
-  (cd multilang/go && go vet ./... && go test -count=1 -json ./... > "$results/go.json") || status=1
+  (cd multilang/go && go test -count=1 -json ./... > "$results/go.json") || status=1
   python3 - "$results/go.json" <<'PY' || true
 import json, sys
 for line in open(sys.argv[1]):
@@ -94,7 +104,7 @@ if os.path.exists(p):
     skipped += v.get("numPendingTests", 0) + v.get("numTodoTests", 0)
 else:
     failed += 1
-for p in (os.path.join(d, f) for f in ("pytest.xml", "pytest-wheel.xml")):
+for p in (os.path.join(d, f) for f in ("pytest.xml", "pytest-exit.xml", "pytest-wheel.xml")):
     if not os.path.exists(p):
         continue
     for s in ET.parse(p).getroot().iter("testsuite"):
@@ -104,17 +114,23 @@ for p in (os.path.join(d, f) for f in ("pytest.xml", "pytest-wheel.xml")):
         skipped += sk
 p = os.path.join(d, "go.json")
 if os.path.exists(p):
+    # A package that fails without a failing test (it does not build) counts as one failure.
+    packages_failed, packages_with_failed_test = set(), set()
     for line in open(p):
         try:
             e = json.loads(line)
         except ValueError:
             continue
-        if not e.get("Test"):
-            continue
         a = e.get("Action")
+        if not e.get("Test"):
+            if a == "fail": packages_failed.add(e.get("Package"))
+            continue
         if a == "pass": passed += 1
-        elif a == "fail": failed += 1
+        elif a == "fail":
+            failed += 1
+            packages_with_failed_test.add(e.get("Package"))
         elif a == "skip": skipped += 1
+    failed += len(packages_failed - packages_with_failed_test)
 print()
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY

@@ -156,8 +156,7 @@ describe('a cluster of real processes', () => {
 
   it('restarts a worker killed with kill -9, and moves work off a dead supervisor; every sentence acked once', async () => {
     const total = 12_000;
-    // 500/s leaves the deactivate about 7 s to land before the spout runs out, even on a loaded machine.
-    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '500' });
+    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '1000' });
     c.startCoordinator('c1');
     await c.startSupervisor('s1');
     await c.startSupervisor('s2');
@@ -194,8 +193,7 @@ describe('a cluster of real processes', () => {
 
   it('keeps running when the leading coordinator dies: the standby takes over', async () => {
     const total = 8000;
-    // 500/s leaves the deactivate about 7 s to land before the spout runs out, even on a loaded machine.
-    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '500' });
+    const c = newCluster({ SQUALL_TEST_TOTAL: String(total), SQUALL_TEST_RATE: '1000' });
     c.startCoordinator('c1');
     await waitForLeader(c, ['c1']);
     c.startCoordinator('c2');

@@ -8,13 +8,13 @@ import { connect as tcpConnect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Push, curveKeyPair } from 'zeromq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/cluster/index.js';
 import { TopologyPlan } from '../../src/executor/index.js';
 import { TupleImpl } from '../../src/tuple/index.js';
 import { StreamTable, TupleBatch } from '../../src/worker/index.js';
 import { loadTopologyFile } from '../../src/worker/load-topology.js';
-import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
+import { TestCluster, root, stopAfterEach, type ListingJson } from '../helpers/cluster.js';
 import { startNats, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync } from '../helpers/wait.js';
 
@@ -23,13 +23,11 @@ let nats: RunningServer | undefined;
 let cluster: TestCluster | undefined;
 const sockets: Push[] = [];
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
+stopAfterEach(() => {
   for (const s of sockets.splice(0)) s.close();
-  cluster?.stop();
-  cluster = undefined;
-  await nats?.stop();
-  nats = undefined;
+  const taken = { cluster, nats };
+  cluster = nats = undefined;
+  return taken;
 });
 
 type Worker = ListingJson['topologies'][number]['workers'][number];

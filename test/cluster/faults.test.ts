@@ -195,5 +195,5 @@ describe('faults that stall or slow a cluster', () => {
     } finally {
       await nc.close();
     }
-  });
+  }, 120_000);
 });

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCluster, root, stopAfterEach, type ListingJson } from '../helpers/cluster.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync } from '../helpers/wait.js';
 
@@ -24,10 +24,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([nats?.stop(), redis?.stop()]);
 });
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
+stopAfterEach(() => {
+  const taken = { cluster };
   cluster = undefined;
+  return taken;
 });
 
 /** A coordinator and one supervisor whose workers see `workerEnv` (their machine's environment). */
@@ -108,7 +108,7 @@ export default b.createTopology();
     const listed = topologyOf(await c.listJson(), 'redis-words');
     expect(listed?.lastErrors).toEqual({});
     expect(listed?.workers.every((w) => w.alive)).toBe(true);
-  });
+  }, 180_000);
 
   it('refuses a topology that throws while it loads, with its error and exit code 2, and submits nothing', async () => {
     const c = await startCluster();
@@ -119,7 +119,7 @@ export default b.createTopology();
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
     expect(topologyOf(await c.listJson(), 'throws')).toBeUndefined();
-  });
+  }, 180_000);
 
   it('shows in squall list why a worker cannot load a topology that loaded at submit', async () => {
     // The workers' machine lacks what the submitting one had.
@@ -147,5 +147,5 @@ export default b.createTopology();
     expect(error).toMatch(/^worker cannot start: Cannot load topology from .*: no GPU on this machine \(worker on 127\.0\.0\.1:\d+\)$/);
     const text = await c.run('list');
     expect(text.stdout).toContain('machine/__worker last error: worker cannot start:');
-  });
+  }, 180_000);
 });

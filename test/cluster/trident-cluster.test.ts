@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestCluster, root, type ListingJson } from '../helpers/cluster.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCluster, root, stopAfterEach, type ListingJson } from '../helpers/cluster.js';
 import { startNats, startRedis, type RunningServer } from '../helpers/servers.js';
 import { eventuallyAsync, sleep } from '../helpers/wait.js';
 import { redisCounts } from '../helpers/trident.js';
@@ -30,9 +30,10 @@ afterAll(async () => {
   await nc?.close();
   await Promise.all([nats?.stop(), redis?.stop()]);
 });
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail' && cluster !== undefined) process.stderr.write(`${cluster.logs()}\n`);
-  cluster?.stop();
+stopAfterEach(() => {
+  const taken = { cluster };
+  cluster = undefined;
+  return taken;
 });
 
 async function publish(n: number, seed: number, into: Record<string, number>, conn: NatsConnection = nc): Promise<void> {

@@ -202,7 +202,7 @@ describe('squall init', () => {
         });
       });
       expect(tsc.code, tsc.out).toBe(0);
-    });
+    }, 120_000);
   }
 
   it('refuses a folder that is not empty', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BaseRichBolt, BaseRichSpout, TopologyBuilder, type OutputFieldsDeclarer } from 'squall';
+import { BaseRichBolt, BaseRichSpout, Fields, TopologyBuilder, type OutputFieldsDeclarer } from 'squall';
 import { TopologyPlan, TupleImpl } from 'squall/internal';
-import { Fields } from 'squall';
 import { TransportError } from '../../src/transport/index.js';
 import { StreamTable, TupleBatch, decodeTupleBatch } from '../../src/worker/index.js';
 

@@ -84,8 +84,7 @@ describe('ZeroMQ batch transport', () => {
       { onRefused: (err) => refusals.push((err as Error).message) },
     );
     open.push(r);
-    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    await r.bind(endpoint);
+    const endpoint = await r.bind('tcp://127.0.0.1:*');
     // A raw ZeroMQ PUSH, as anyone who can reach the port could send.
     const raw = new Push({ linger: 0 });
     open.push(raw);
@@ -116,8 +115,7 @@ describe('ZeroMQ batch transport', () => {
       onRefusedPeer: (reason) => refusedPeers.push(reason),
     });
     open.push(r);
-    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    await r.bind(endpoint);
+    const endpoint = await r.bind('tcp://127.0.0.1:*');
     const plain = new BatchSender(endpoint);
     const unknown = new BatchSender(endpoint, { curve: { keys: stranger, serverKey: server.publicKey } });
     const failures: string[] = [];

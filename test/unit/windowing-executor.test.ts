@@ -15,9 +15,8 @@ import {
   type TupleWindow,
   type Values,
 } from 'squall';
-import { TupleImpl } from 'squall/internal';
+import { TupleImpl, WindowedBoltExecutor } from 'squall/internal';
 import { SimulatedClock } from 'squall/testing';
-import { WindowedBoltExecutor } from 'squall/internal';
 
 const FIELDS = new Fields(['id', 'ts']);
 
